@@ -1,0 +1,321 @@
+//! The application: the store plus the rules that tie content, releases and notices
+//! together. The command line (and later the web server) are thin layers over it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, Snapshot, source};
+use crate::diff;
+use crate::notice::{Links, Notice, ReleaseRef};
+use crate::store::{Author, NewRelease, Release, Store, StoreError};
+
+/// Longest editor note accepted, in characters.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// Why a request was refused. Nothing is written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error("unknown manual {0:?}")]
+    UnknownManual(String),
+    #[error("manual {0} has no releases yet")]
+    NoReleases(ManualId),
+    #[error(
+        "nothing to report: release {name} of {manual} would change no chapter since release {since}"
+    )]
+    NothingToReport {
+        manual: ManualId,
+        name: ReleaseName,
+        since: ReleaseName,
+    },
+    #[error(
+        "release {name} is dated {date}, before the latest release {latest} ({latest_date}); releases are published in date order"
+    )]
+    DateBeforeLatest {
+        name: ReleaseName,
+        date: NaiveDate,
+        latest: ReleaseName,
+        latest_date: NaiveDate,
+    },
+    #[error("{file}: {reason}")]
+    Notes { file: String, reason: String },
+}
+
+/// A release to import from a snapshot folder.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub snapshot_dir: PathBuf,
+    pub manual: ManualId,
+    pub release: ReleaseName,
+    /// Defaults to today.
+    pub date: Option<NaiveDate>,
+    pub notes: BTreeMap<ChapterId, String>,
+    pub author: Author,
+}
+
+/// chapterhouse over one data folder.
+pub struct Chapterhouse {
+    config: Config,
+    store: Store,
+}
+
+impl Chapterhouse {
+    /// Opens (creating when missing) the data folder, and seeds the bundled sample into an
+    /// empty store when `data.seed_sample` is on.
+    pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
+        std::fs::create_dir_all(&config.data.dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the data folder {}: {e}",
+                config.data.dir.display()
+            )
+        })?;
+        let store = Store::open_or_init(&config.store_dir())?;
+        let app = Chapterhouse { config, store };
+        if app.config.data.seed_sample && app.store.head()?.is_none() {
+            crate::sample::seed(&app)?;
+        }
+        Ok(app)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Links built from the configured public URL.
+    pub fn links(&self) -> Links {
+        Links::new(&self.config.server.public_url)
+    }
+
+    /// Today, as releases and "current" are reckoned.
+    pub fn today(&self) -> NaiveDate {
+        chrono::Local::now().date_naive()
+    }
+
+    /// Makes the manual's content equal to a snapshot folder, commits it and publishes the
+    /// release. Refused, with nothing written, when the snapshot is invalid, the release
+    /// exists or is out of date order, or nothing reportable changed.
+    pub fn import(&self, import: &Import) -> Result<Release, AppError> {
+        let files = source::read_snapshot_dir(&import.snapshot_dir)?;
+        let label = import.snapshot_dir.display().to_string();
+        let snapshot = Snapshot::parse(&label, &files)?;
+        check_notes(&label, &snapshot, &import.notes)?;
+
+        let releases = self.store.releases(&import.manual)?;
+        if releases.iter().any(|r| r.name == import.release) {
+            return Err(StoreError::ReleaseExists {
+                manual: import.manual.clone(),
+                name: import.release.clone(),
+            }
+            .into());
+        }
+        let date = import.date.unwrap_or_else(|| self.today());
+        let latest = releases.last();
+        if let Some(latest) = latest
+            && date < latest.date
+        {
+            return Err(AppError::DateBeforeLatest {
+                name: import.release.clone(),
+                date,
+                latest: latest.name.clone(),
+                latest_date: latest.date,
+            });
+        }
+
+        let message = format!(
+            "Import {} release {} from {}",
+            import.manual,
+            import.release,
+            snapshot_name(&import.snapshot_dir)
+        );
+        let pending =
+            self.store
+                .prepare_revision(&import.manual, &files, &import.author, &message)?;
+        if let Some(latest) = latest {
+            let earlier = crate::store::Revision(latest.revision.clone());
+            let changed =
+                self.store
+                    .changed_chapters(&import.manual, Some(&earlier), &pending.revision)?;
+            if diff::compare(&changed.earlier, &changed.later).is_empty() {
+                return Err(AppError::NothingToReport {
+                    manual: import.manual.clone(),
+                    name: import.release.clone(),
+                    since: latest.name.clone(),
+                });
+            }
+        }
+        let release = NewRelease {
+            name: import.release.clone(),
+            date,
+            notes: import.notes.clone(),
+        };
+        Ok(self
+            .store
+            .publish(&import.manual, Some(&pending), &release, &import.author)?)
+    }
+
+    /// A manual's releases, oldest first; an unknown manual is an error.
+    pub fn releases(&self, manual: &ManualId) -> Result<Vec<Release>, AppError> {
+        let releases = self.store.releases(manual)?;
+        if releases.is_empty() {
+            return Err(if self.store.manuals()?.contains(manual) {
+                AppError::NoReleases(manual.clone())
+            } else {
+                AppError::UnknownManual(manual.to_string())
+            });
+        }
+        Ok(releases)
+    }
+
+    /// The notice for `to` (default: the latest release) against `from` (default: the
+    /// release before `to`; none for a manual's first release, where all is new).
+    pub fn notice(
+        &self,
+        manual: &ManualId,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Notice, AppError> {
+        let releases = self.releases(manual)?;
+        let find = |name: &str| {
+            releases
+                .iter()
+                .position(|r| r.name.as_str() == name)
+                .ok_or_else(|| StoreError::UnknownRelease {
+                    manual: manual.clone(),
+                    name: name.chars().take(80).collect(),
+                })
+        };
+        let to_index = match to {
+            Some(name) => find(name)?,
+            None => releases.len() - 1,
+        };
+        let from_index = match from {
+            Some(name) => Some(find(name)?),
+            None => to_index.checked_sub(1),
+        };
+        let to = &releases[to_index];
+        let from = from_index.map(|i| &releases[i]);
+        let to_rev = crate::store::Revision(to.revision.clone());
+        let from_rev = from.map(|r| crate::store::Revision(r.revision.clone()));
+        let changed = self
+            .store
+            .changed_chapters(manual, from_rev.as_ref(), &to_rev)?;
+        let info = self.store.manual_info_at(&to_rev, manual)?;
+
+        // A diff across several releases carries every note published in between.
+        let mut notes: BTreeMap<ChapterId, String> = BTreeMap::new();
+        let first_note = from_index.map_or(0, |i| i + 1);
+        for release in releases.iter().take(to_index + 1).skip(first_note) {
+            for (id, note) in &release.notes {
+                notes
+                    .entry(id.clone())
+                    .and_modify(|n| {
+                        n.push(' ');
+                        n.push_str(note);
+                    })
+                    .or_insert_with(|| note.clone());
+            }
+        }
+        if first_note > to_index {
+            notes = to.notes.clone();
+        }
+
+        Ok(Notice {
+            manual: manual.clone(),
+            manual_title: info.title,
+            from: from.map(release_ref),
+            to: release_ref(to),
+            diff: diff::compare(&changed.earlier, &changed.later),
+            notes,
+        })
+    }
+}
+
+fn release_ref(r: &Release) -> ReleaseRef {
+    ReleaseRef {
+        name: r.name.clone(),
+        date: r.date,
+    }
+}
+
+fn snapshot_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Every note must name a chapter of the snapshot: a misspelt id is a lost note.
+fn check_notes(
+    label: &str,
+    snapshot: &Snapshot,
+    notes: &BTreeMap<ChapterId, String>,
+) -> Result<(), AppError> {
+    for (id, note) in notes {
+        if !snapshot.chapters.iter().any(|c| &c.id == id) {
+            return Err(AppError::Notes {
+                file: label.to_owned(),
+                reason: format!(
+                    "a note names chapter {:?}, which is not in the snapshot",
+                    id.as_str()
+                ),
+            });
+        }
+        if note.trim().is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+            return Err(AppError::Notes {
+                file: label.to_owned(),
+                reason: format!("the note for {id} must be 1 to {MAX_NOTE_CHARS} characters"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotesFile {
+    notes: BTreeMap<String, String>,
+}
+
+/// Reads a notes file: a TOML table `[notes]` mapping chapter id to note. Notes are one
+/// line each: line breaks and runs of spaces fold to single spaces.
+pub fn read_notes(path: &Path) -> Result<BTreeMap<ChapterId, String>, AppError> {
+    let file = path.display().to_string();
+    let err = |reason: String| AppError::Notes {
+        file: file.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read the notes file: {e}")))?;
+    let parsed: NotesFile = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            1 + text[..s.start.min(text.len())].matches('\n').count()
+        });
+        err(format!("line {line}: {}", e.message().trim()))
+    })?;
+    let mut notes = BTreeMap::new();
+    for (id, note) in parsed.notes {
+        let id: ChapterId = id
+            .parse()
+            .map_err(|e: crate::content::InvalidId| err(e.to_string()))?;
+        let folded = note
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        notes.insert(id, folded);
+    }
+    Ok(notes)
+}

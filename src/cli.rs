@@ -1,0 +1,150 @@
+//! The command line of SPEC §6: arguments, config loading, output, exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::app::{Chapterhouse, Import, read_notes};
+use crate::config::Config;
+use crate::content::{ManualId, ReleaseName};
+use crate::notice::Format;
+use crate::store::Author;
+
+/// Multi-agency safeguarding procedure manuals, kept in git.
+#[derive(Parser)]
+#[command(name = "chapterhouse", version, about)]
+struct Cli {
+    /// Settings file [default: config/default.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The data folder: store, index, database, outbox [default: from config, ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a manual's content equal to a snapshot folder, commit it and publish a release.
+    Import {
+        /// The folder holding manual.toml and the chapter files
+        snapshot_dir: PathBuf,
+        /// The manual's id (its folder in the store); created when missing
+        #[arg(long)]
+        manual: ManualId,
+        /// The release name, usually YYYY-MM
+        #[arg(long)]
+        release: ReleaseName,
+        /// The date the release comes into force [default: today]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// A TOML file whose [notes] table maps chapter id to editor note
+        #[arg(long, value_name = "FILE")]
+        notes: Option<PathBuf>,
+        /// Who the revision is attributed to [default: store.import_author]
+        #[arg(long, value_name = "NAME <EMAIL>")]
+        author: Option<Author>,
+    },
+    /// Print the notice of what changed between two releases of a manual.
+    Diff {
+        #[arg(long)]
+        manual: ManualId,
+        /// The earlier release [default: the release before --to]
+        #[arg(long)]
+        from: Option<String>,
+        /// The later release [default: the manual's latest release]
+        #[arg(long)]
+        to: Option<String>,
+        /// text, markdown, html, json or atom
+        #[arg(long, default_value = "text")]
+        format: Format,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| format!("{s:?} is not a date: write it as YYYY-MM-DD"))
+}
+
+/// Runs the command line; the error, if any, goes to stderr on one line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let reason = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref()).context("loading settings")?;
+    if let Some(dir) = cli.data {
+        config.data.dir = dir;
+    }
+    match cli.command {
+        Command::Import {
+            snapshot_dir,
+            manual,
+            release,
+            date,
+            notes,
+            author,
+        } => {
+            let author = match author {
+                Some(a) => a,
+                None => config
+                    .store
+                    .import_author
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("store.import_author: {e}"))?,
+            };
+            let notes = notes
+                .map(|f| read_notes(&f))
+                .transpose()?
+                .unwrap_or_default();
+            let app = Chapterhouse::open(config)?;
+            let release = app.import(&Import {
+                snapshot_dir,
+                manual,
+                release,
+                date,
+                notes,
+                author,
+            })?;
+            println!(
+                "published {}/{} ({}) at revision {}",
+                release.manual,
+                release.name,
+                release.date,
+                &release.revision[..12]
+            );
+        }
+        Command::Diff {
+            manual,
+            from,
+            to,
+            format,
+        } => {
+            let app = Chapterhouse::open(config)?;
+            let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
+            print!("{}", notice.render(format, &app.links()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Typed settings: built-in defaults, then the config file, then `CHAPTERHOUSE__*`
+//! environment variables (`CHAPTERHOUSE__SERVER__PUBLIC_URL` sets `server.public_url`).
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The config file used when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
+
+/// Every setting of chapterhouse.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub data: DataConfig,
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+}
+
+/// Where the data lives and whether to seed it with the bundled sample.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DataConfig {
+    /// The data folder: store, index, database, outbox.
+    pub dir: PathBuf,
+    /// Import the bundled sample manuals into an empty store.
+    pub seed_sample: bool,
+    /// Where the bundled sample lives.
+    pub sample_dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            dir: PathBuf::from("./data"),
+            // Off unless a config file asks for it: never a surprise in an operator's data.
+            seed_sample: false,
+            sample_dir: PathBuf::from("procedures"),
+        }
+    }
+}
+
+/// The web server's address and the public address used in links.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Store settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoreConfig {
+    /// The author recorded for imports when none is given (`Name <email>`).
+    pub import_author: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            import_author: "chapterhouse <chapterhouse@localhost>".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads settings. An explicitly named file must exist; the default file is optional.
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(Box::new(figment::Error::from(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    ))));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE)),
+        }
+        figment
+            .merge(Env::prefixed("CHAPTERHOUSE__").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The git store's folder.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data.dir.join("store.git")
+    }
+}

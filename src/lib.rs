@@ -1,0 +1,15 @@
+//! chapterhouse: multi-agency safeguarding procedure manuals kept in git. Editors publish
+//! releases; the difference between two releases is summarised, section by section, into
+//! the "Updated / New / Removed chapters" notice that partnerships print in newsletters.
+//!
+//! [`content`] is the file format, [`store`] the git repository, [`diff`] the release diff,
+//! [`notice`] its renderings, and [`app`] the rules that tie them together.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diff;
+pub mod notice;
+pub mod sample;
+pub mod store;

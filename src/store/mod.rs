@@ -1,0 +1,176 @@
+//! The git store (SPEC §3): one bare repository holding every manual as a top-level folder,
+//! revisions as commits authored by editors, releases as annotated tags. The only module
+//! that uses git2.
+
+mod read;
+mod release;
+mod write;
+
+pub use read::{ChangedChapters, StoredFile};
+pub use release::Release;
+pub use write::{Author, NewRelease, PendingRevision};
+
+use std::path::{Path, PathBuf};
+
+use crate::content::{ContentError, ManualId, ReleaseName};
+
+/// The branch every revision is committed to.
+const MAIN: &str = "refs/heads/main";
+
+/// What can go wrong reading or writing the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("git store: {0}")]
+    Git(#[from] git2::Error),
+    #[error("unknown manual {0:?}")]
+    UnknownManual(String),
+    #[error("manual {manual} has no release {name:?}")]
+    UnknownRelease { manual: ManualId, name: String },
+    #[error("release {manual}/{name} exists already; a published release never changes")]
+    ReleaseExists { manual: ManualId, name: ReleaseName },
+    #[error(
+        "the store changed while this change was being prepared; nothing was written, try again"
+    )]
+    Conflict,
+    #[error(transparent)]
+    Content(#[from] ContentError),
+}
+
+/// A commit id in the store, as hex.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Revision(pub String);
+
+impl Revision {
+    fn oid(&self) -> Result<git2::Oid, StoreError> {
+        Ok(git2::Oid::from_str(&self.0)?)
+    }
+}
+
+/// The git repository behind chapterhouse.
+pub struct Store {
+    repo: git2::Repository,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating an empty bare repository when there is none.
+    pub fn open_or_init(path: &Path) -> Result<Store, StoreError> {
+        let repo = match git2::Repository::open_bare(path) {
+            Ok(repo) => repo,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                let mut opts = git2::RepositoryInitOptions::new();
+                opts.bare(true).initial_head("main").mkpath(true);
+                opts.description("chapterhouse procedure store");
+                git2::Repository::init_opts(path, &opts)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Store {
+            repo,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Where the repository lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The latest revision on the main branch, if anything was ever committed.
+    pub fn head(&self) -> Result<Option<Revision>, StoreError> {
+        match self.repo.refname_to_id(MAIN) {
+            Ok(oid) => Ok(Some(Revision(oid.to_string()))),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every ref and where it points, for checking that a refused change wrote nothing.
+    pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.repo.references()? {
+            let r = r?;
+            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            let target = r
+                .target()
+                .map(|o| o.to_string())
+                .or_else(|| r.symbolic_target().ok().flatten().map(str::to_owned))
+                .unwrap_or_default();
+            out.push((name, target));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The manuals whose folder exists at the head of the main branch.
+    pub fn manuals(&self) -> Result<Vec<ManualId>, StoreError> {
+        let Some(head) = self.head()? else {
+            return Ok(Vec::new());
+        };
+        let tree = self.repo.find_commit(head.oid()?)?.tree()?;
+        Ok(tree
+            .iter()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .filter_map(|e| e.name().ok().and_then(|n| n.parse().ok()))
+            .collect())
+    }
+
+    /// A manual's releases, oldest first (by date, then by publication).
+    pub fn releases(&self, manual: &ManualId) -> Result<Vec<Release>, StoreError> {
+        let mut releases = Vec::new();
+        for reference in self
+            .repo
+            .references_glob(&format!("refs/tags/{manual}/*"))?
+        {
+            let reference = reference?;
+            let Ok(full) = reference.name() else { continue };
+            let Some(name) = full
+                .strip_prefix(&format!("refs/tags/{manual}/"))
+                .and_then(|n| n.parse::<ReleaseName>().ok())
+            else {
+                continue;
+            };
+            let Ok(tag) = reference.peel_to_tag() else {
+                tracing::warn!(tag = full, "not an annotated tag; not a release");
+                continue;
+            };
+            let message = tag.message().ok().flatten().unwrap_or("");
+            let (date, notes) = match release::parse_tag_message(message) {
+                Ok(parsed) => parsed,
+                Err(reason) => {
+                    tracing::warn!(tag = full, reason, "tag without a release date; ignored");
+                    continue;
+                }
+            };
+            let tagger = tag.tagger();
+            releases.push(Release {
+                manual: manual.clone(),
+                name,
+                date,
+                revision: tag.target_id().to_string(),
+                notes,
+                publisher: tagger.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                published_at: tagger.map_or(0, |t| t.when().seconds()),
+            });
+        }
+        releases.sort_by(|a, b| {
+            (a.date, a.published_at, a.name.as_str()).cmp(&(
+                b.date,
+                b.published_at,
+                b.name.as_str(),
+            ))
+        });
+        Ok(releases)
+    }
+
+    /// One release of a manual, by name.
+    pub fn release(&self, manual: &ManualId, name: &str) -> Result<Release, StoreError> {
+        self.releases(manual)?
+            .into_iter()
+            .find(|r| r.name.as_str() == name)
+            .ok_or_else(|| StoreError::UnknownRelease {
+                manual: manual.clone(),
+                name: name.chars().take(80).collect(),
+            })
+    }
+}

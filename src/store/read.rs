@@ -1,0 +1,149 @@
+//! Reading a manual as it stood at a revision, and the chapters that differ between two.
+
+use std::collections::HashSet;
+
+use super::{Revision, Store, StoreError};
+use crate::content::{Chapter, ManualId, Snapshot, SourceFile};
+
+/// A file of a manual at some revision: its path in the manual's folder and its blob.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub path: String,
+    pub blob: String,
+}
+
+impl StoredFile {
+    fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// The chapters that may differ between two revisions of a manual: every chapter except
+/// those whose file is byte-identical, under the same file name, on both sides.
+#[derive(Debug, Default)]
+pub struct ChangedChapters {
+    pub earlier: Vec<Chapter>,
+    pub later: Vec<Chapter>,
+}
+
+impl Store {
+    /// The files of `manual` at `revision` (paths relative to the manual's folder).
+    pub fn files_at(
+        &self,
+        revision: &Revision,
+        manual: &ManualId,
+    ) -> Result<Vec<StoredFile>, StoreError> {
+        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let entry = tree
+            .get_name(manual.as_str())
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .ok_or_else(|| StoreError::UnknownManual(manual.to_string()))?;
+        let folder = self.repo.find_tree(entry.id())?;
+        let mut files = Vec::new();
+        folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && let Ok(name) = entry.name()
+            {
+                files.push(StoredFile {
+                    path: format!("{dir}{name}"),
+                    blob: entry.id().to_string(),
+                });
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(files)
+    }
+
+    /// The contents of a file.
+    pub fn read_file(&self, file: &StoredFile) -> Result<Vec<u8>, StoreError> {
+        let oid = git2::Oid::from_str(&file.blob)?;
+        Ok(self.repo.find_blob(oid)?.content().to_vec())
+    }
+
+    /// The whole manual at a revision, parsed and validated.
+    pub fn snapshot_at(
+        &self,
+        revision: &Revision,
+        manual: &ManualId,
+    ) -> Result<Snapshot, StoreError> {
+        let files = self
+            .files_at(revision, manual)?
+            .into_iter()
+            .map(|f| {
+                Ok(SourceFile {
+                    bytes: self.read_file(&f)?,
+                    path: f.path,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Snapshot::parse(manual.as_str(), &files)?)
+    }
+
+    /// The chapters to compare between two revisions of a manual (`earlier` = `None` for a
+    /// manual's first release). Identical files are never read, which keeps a release diff
+    /// proportional to what changed rather than to the size of the manual.
+    pub fn changed_chapters(
+        &self,
+        manual: &ManualId,
+        earlier: Option<&Revision>,
+        later: &Revision,
+    ) -> Result<ChangedChapters, StoreError> {
+        let is_chapter = |f: &StoredFile| f.path.ends_with(".md");
+        let before: Vec<StoredFile> = match earlier {
+            Some(rev) => self
+                .files_at(rev, manual)?
+                .into_iter()
+                .filter(is_chapter)
+                .collect(),
+            None => Vec::new(),
+        };
+        let after: Vec<StoredFile> = self
+            .files_at(later, manual)?
+            .into_iter()
+            .filter(is_chapter)
+            .collect();
+        let key = |f: &StoredFile| (f.file_name().to_owned(), f.blob.clone());
+        let before_keys: HashSet<_> = before.iter().map(key).collect();
+        let after_keys: HashSet<_> = after.iter().map(key).collect();
+
+        let parse = |files: Vec<StoredFile>, other: &HashSet<(String, String)>| {
+            files
+                .into_iter()
+                .filter(|f| !other.contains(&key(f)))
+                .map(|f| {
+                    let bytes = self.read_file(&f)?;
+                    let label = format!("{manual}/{}", f.path);
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        crate::content::ContentError::file(&label, "not UTF-8 text".into())
+                    })?;
+                    let mut chapter = Chapter::parse(&label, &text)?;
+                    chapter.path = f.path;
+                    Ok(chapter)
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        Ok(ChangedChapters {
+            earlier: parse(before, &after_keys)?,
+            later: parse(after, &before_keys)?,
+        })
+    }
+}
+
+impl Store {
+    /// A manual's `manual.toml` at a revision.
+    pub fn manual_info_at(
+        &self,
+        revision: &Revision,
+        manual: &ManualId,
+    ) -> Result<crate::content::ManualInfo, StoreError> {
+        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let path = format!("{manual}/{}", crate::content::MANUAL_FILE);
+        let entry = tree
+            .get_path(std::path::Path::new(&path))
+            .map_err(|_| StoreError::UnknownManual(manual.to_string()))?;
+        let blob = self.repo.find_blob(entry.id())?;
+        let text = std::str::from_utf8(blob.content())
+            .map_err(|_| crate::content::ContentError::file(&path, "not UTF-8 text".into()))?;
+        Ok(crate::content::ManualInfo::parse(&path, text)?)
+    }
+}

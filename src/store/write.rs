@@ -1,0 +1,216 @@
+//! Writing to the store: a manual's new content as a commit, and publishing a release.
+//! Objects are written first; refs move last, together, under git's ref locks, so a
+//! refused or failed change leaves every ref exactly as it was.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use super::{MAIN, Release, Revision, Store, StoreError, release};
+use crate::content::{ChapterId, ManualId, ReleaseName, SourceFile};
+
+/// The editor a revision or release is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
+}
+
+impl FromStr for Author {
+    type Err = String;
+
+    /// Parses `Name <email>`.
+    fn from_str(s: &str) -> Result<Author, String> {
+        let bad = || format!("{s:?} is not an author: write it as \"Name <email@example.org>\"");
+        let (name, rest) = s.split_once('<').ok_or_else(bad)?;
+        let email = rest.strip_suffix('>').ok_or_else(bad)?;
+        let name = name.trim();
+        let ok =
+            |t: &str| !t.is_empty() && !t.contains(['<', '>']) && !t.chars().any(char::is_control);
+        if !ok(name) || !ok(email) || !email.contains('@') || email.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        Ok(Author {
+            name: name.to_owned(),
+            email: email.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for Author {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
+
+impl Author {
+    fn signature(&self) -> Result<git2::Signature<'static>, StoreError> {
+        Ok(git2::Signature::now(&self.name, &self.email)?)
+    }
+}
+
+/// A revision written to the store but not yet on the main branch.
+#[derive(Debug, Clone)]
+pub struct PendingRevision {
+    pub revision: Revision,
+    /// The head of main it was built on; publishing fails if main has moved since.
+    parent: Option<git2::Oid>,
+    /// False when the content equals the parent's, so no new commit is needed.
+    changed: bool,
+}
+
+/// What a release to publish is called, when it comes into force and its editor notes.
+#[derive(Debug, Clone)]
+pub struct NewRelease {
+    pub name: ReleaseName,
+    pub date: NaiveDate,
+    pub notes: BTreeMap<ChapterId, String>,
+}
+
+impl Store {
+    /// Writes `files` as the complete content of `manual` (adding, changing and deleting)
+    /// in a commit on top of main, without moving main. Publish it with [`Store::publish`].
+    pub fn prepare_revision(
+        &self,
+        manual: &ManualId,
+        files: &[SourceFile],
+        author: &Author,
+        message: &str,
+    ) -> Result<PendingRevision, StoreError> {
+        let parent = match self.head()? {
+            Some(rev) => Some(self.repo.find_commit(rev.oid()?)?),
+            None => None,
+        };
+        let manual_tree = self.build_tree(files)?;
+        let base = parent.as_ref().map(|c| c.tree()).transpose()?;
+        let mut root = self.repo.treebuilder(base.as_ref())?;
+        root.insert(manual.as_str(), manual_tree, git2::FileMode::Tree.into())?;
+        let root = self.repo.find_tree(root.write()?)?;
+
+        if let Some(parent) = &parent
+            && parent.tree_id() == root.id()
+        {
+            return Ok(PendingRevision {
+                revision: Revision(parent.id().to_string()),
+                parent: Some(parent.id()),
+                changed: false,
+            });
+        }
+        let signature = author.signature()?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let commit = self
+            .repo
+            .commit(None, &signature, &signature, message, &root, &parents)?;
+        Ok(PendingRevision {
+            revision: Revision(commit.to_string()),
+            parent: parent.map(|p| p.id()),
+            changed: true,
+        })
+    }
+
+    /// Builds the nested trees for a manual's files.
+    fn build_tree(&self, files: &[SourceFile]) -> Result<git2::Oid, StoreError> {
+        #[derive(Default)]
+        struct Dir<'a> {
+            files: Vec<(&'a str, &'a [u8])>,
+            dirs: HashMap<&'a str, Dir<'a>>,
+        }
+        fn write(store: &Store, dir: &Dir<'_>) -> Result<git2::Oid, StoreError> {
+            let mut builder = store.repo.treebuilder(None)?;
+            for (name, bytes) in &dir.files {
+                let blob = store.repo.blob(bytes)?;
+                builder.insert(name, blob, git2::FileMode::Blob.into())?;
+            }
+            for (name, sub) in &dir.dirs {
+                builder.insert(name, write(store, sub)?, git2::FileMode::Tree.into())?;
+            }
+            Ok(builder.write()?)
+        }
+        let mut root = Dir::default();
+        for file in files {
+            let mut parts: Vec<&str> = file.path.split('/').collect();
+            let name = parts.pop().unwrap_or_default();
+            let mut dir = &mut root;
+            for part in parts {
+                dir = dir.dirs.entry(part).or_default();
+            }
+            dir.files.push((name, &file.bytes));
+        }
+        write(self, &root)
+    }
+
+    /// Publishes a release of `manual` at `pending` (or at main's head when `None`): main
+    /// moves to the pending revision and the annotated tag is created, both or neither.
+    pub fn publish(
+        &self,
+        manual: &ManualId,
+        pending: Option<&PendingRevision>,
+        release: &NewRelease,
+        publisher: &Author,
+    ) -> Result<Release, StoreError> {
+        let tag_ref = format!("refs/tags/{}", Release::tag_name(manual, &release.name));
+        let target = match pending {
+            Some(p) => p.revision.oid()?,
+            None => self
+                .head()?
+                .ok_or(StoreError::UnknownManual(manual.to_string()))?
+                .oid()?,
+        };
+        let message = release::tag_message(manual, &release.name, release.date, &release.notes);
+        let tag = self.repo.tag_annotation_create(
+            &Release::tag_name(manual, &release.name),
+            &self
+                .repo
+                .find_object(target, Some(git2::ObjectType::Commit))?,
+            &publisher.signature()?,
+            &message,
+        )?;
+
+        let mut tx = self.repo.transaction()?;
+        tx.lock_ref(MAIN)?;
+        tx.lock_ref(&tag_ref)?;
+        // With both refs locked, nobody else can move them: check, then set.
+        if self.repo.refname_to_id(&tag_ref).is_ok() {
+            return Err(StoreError::ReleaseExists {
+                manual: manual.clone(),
+                name: release.name.clone(),
+            });
+        }
+        if let Some(p) = pending.filter(|p| p.changed) {
+            let current = self.repo.refname_to_id(MAIN).ok();
+            if current != p.parent {
+                return Err(StoreError::Conflict);
+            }
+            tx.set_target(MAIN, target, None, "publish")?;
+        }
+        tx.set_target(&tag_ref, tag, None, "release")?;
+        tx.commit()?;
+        self.release(manual, release.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authors_read_as_name_and_email() {
+        let a: Author = "Jo Bloggs <jo@example.org>".parse().unwrap();
+        assert_eq!(
+            (a.name.as_str(), a.email.as_str()),
+            ("Jo Bloggs", "jo@example.org")
+        );
+        assert_eq!(a.to_string(), "Jo Bloggs <jo@example.org>");
+        for bad in [
+            "Jo",
+            "<jo@example.org>",
+            "Jo <jo>",
+            "Jo <a@b>\nX",
+            "Jo <a b@c>",
+        ] {
+            assert!(bad.parse::<Author>().is_err(), "{bad:?}");
+        }
+    }
+}
