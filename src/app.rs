@@ -177,6 +177,26 @@ impl Chapterhouse {
         Ok(releases)
     }
 
+    /// The release in force on `day`: the latest one dated that day or earlier. `None`
+    /// before the manual's first release.
+    pub fn release_at(
+        &self,
+        manual: &ManualId,
+        day: NaiveDate,
+    ) -> Result<Option<Release>, AppError> {
+        Ok(self
+            .releases(manual)?
+            .into_iter()
+            .rev()
+            .find(|r| r.in_force_on(day)))
+    }
+
+    /// The manual's current release: in force today. A release dated in the future is
+    /// scheduled and becomes current on its date, with nothing to restart.
+    pub fn current_release(&self, manual: &ManualId) -> Result<Option<Release>, AppError> {
+        self.release_at(manual, self.today())
+    }
+
     /// The notice for `to` (default: the latest release) against `from` (default: the
     /// release before `to`; none for a manual's first release, where all is new).
     pub fn notice(

@@ -35,24 +35,24 @@ enum Command {
         snapshot_dir: PathBuf,
         /// The manual's id (its folder in the store); created when missing
         #[arg(long)]
-        manual: ManualId,
+        manual: String,
         /// The release name, usually YYYY-MM
         #[arg(long)]
-        release: ReleaseName,
+        release: String,
         /// The date the release comes into force [default: today]
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-        date: Option<NaiveDate>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
         /// A TOML file whose [notes] table maps chapter id to editor note
         #[arg(long, value_name = "FILE")]
         notes: Option<PathBuf>,
         /// Who the revision is attributed to [default: store.import_author]
         #[arg(long, value_name = "NAME <EMAIL>")]
-        author: Option<Author>,
+        author: Option<String>,
     },
     /// Print the notice of what changed between two releases of a manual.
     Diff {
         #[arg(long)]
-        manual: ManualId,
+        manual: String,
         /// The earlier release [default: the release before --to]
         #[arg(long)]
         from: Option<String>,
@@ -61,20 +61,37 @@ enum Command {
         to: Option<String>,
         /// text, markdown, html, json or atom
         #[arg(long, default_value = "text")]
-        format: Format,
+        format: String,
     },
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .filter(|_| s.len() == 10)
-        .ok_or_else(|| format!("{s:?} is not a date: write it as YYYY-MM-DD"))
+        .ok_or_else(|| anyhow::anyhow!("{s:?} is not a date: write it as YYYY-MM-DD"))
 }
 
 /// Runs the command line; the error, if any, goes to stderr on one line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Arguments are validated after parsing, by the same types the library uses, so every
+    // refusal is one line; clap's own usage errors are cut to their first line too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let rendered = e.render().to_string();
+            let reason: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("{} (see --help)", reason.join(" "));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -106,8 +123,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             notes,
             author,
         } => {
-            let author = match author {
-                Some(a) => a,
+            let manual: ManualId = manual.parse()?;
+            let release: ReleaseName = release.parse()?;
+            let date = date.as_deref().map(parse_date).transpose()?;
+            let author: Author = match author {
+                Some(a) => a.parse().map_err(anyhow::Error::msg)?,
                 None => config
                     .store
                     .import_author
@@ -141,6 +161,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             to,
             format,
         } => {
+            let manual: ManualId = manual.parse()?;
+            let format: Format = format.parse().map_err(anyhow::Error::msg)?;
             let app = Chapterhouse::open(config)?;
             let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
             print!("{}", notice.render(format, &app.links()));

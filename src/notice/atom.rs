@@ -1,6 +1,8 @@
 //! Atom feeds of notices: one entry per release, its content the HTML notice.
 
-use atom_syndication::{ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder};
+use atom_syndication::{
+    ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder, PersonBuilder,
+};
 use chrono::{NaiveTime, TimeZone, Utc};
 
 use super::{Links, Notice};
@@ -22,6 +24,12 @@ pub fn atom_feed(title: &str, self_url: &str, notices: &[Notice], links: &Links)
             EntryBuilder::default()
                 .id(url.clone())
                 .title(n.heading())
+                // Atom needs an author; the partnership speaks through its manual.
+                .authors(vec![
+                    PersonBuilder::default()
+                        .name(n.manual_title.clone())
+                        .build(),
+                ])
                 .updated(when(n))
                 .published(Some(when(n)))
                 .links(vec![

@@ -1,0 +1,9 @@
+//! chapterhouse's integration tests: the real binary over temporary data folders. One test
+//! binary, one module per capability.
+
+mod bad_input;
+mod diff;
+mod import;
+mod releases;
+mod sample;
+mod support;

@@ -1,0 +1,49 @@
+//! Current, scheduled and point-in-time releases (SPEC §3), through the library.
+
+use chapterhouse::app::Chapterhouse;
+use chapterhouse::config::Config;
+use chrono::NaiveDate;
+
+use crate::support::{Workspace, body, chapter};
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+#[test]
+fn at_date_finds_the_release_in_force_and_future_releases_are_scheduled() {
+    let ws = Workspace::new();
+    let s1 = ws.snapshot("s1", &[("one.md", &chapter("One", &body("")))]);
+    ws.import(&s1, "2024-03", "2024-03-04").ok();
+    let s2 = ws.snapshot("s2", &[("one.md", &chapter("One", &body(" More.")))]);
+    ws.import(&s2, "2024-04", "2024-04-02").ok();
+    let s3 = ws.snapshot("s3", &[("one.md", &chapter("One", &body(" Even more.")))]);
+    ws.import(&s3, "2999-01", "2999-01-01").ok();
+
+    let mut config = Config::default();
+    config.data.dir = ws.data.clone();
+    let app = Chapterhouse::open(config).unwrap();
+    let m = "m".parse().unwrap();
+    let at = |d: &str| {
+        app.release_at(&m, day(d))
+            .unwrap()
+            .map(|r| r.name.to_string())
+    };
+    assert_eq!(at("2024-01-01"), None);
+    assert_eq!(at("2024-03-04").as_deref(), Some("2024-03"));
+    assert_eq!(at("2024-04-01").as_deref(), Some("2024-03"));
+    assert_eq!(at("2024-04-02").as_deref(), Some("2024-04"));
+    assert_eq!(at("2998-12-31").as_deref(), Some("2024-04"));
+    assert_eq!(at("2999-01-01").as_deref(), Some("2999-01"));
+    let current = app.current_release(&m).unwrap().unwrap();
+    assert_eq!(
+        current.name.as_str(),
+        "2024-04",
+        "a future release is only scheduled"
+    );
+    // The scheduled release is still the latest for editors previewing its notice.
+    assert_eq!(
+        app.notice(&m, None, None).unwrap().to.name.as_str(),
+        "2999-01"
+    );
+}

@@ -1,0 +1,161 @@
+//! Shared test helpers: a temporary data folder, the real `chapterhouse` binary, snapshot
+//! folders written on the fly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chapterhouse::store::Store;
+use tempfile::TempDir;
+
+/// A temporary workspace: config file, data folder and room for snapshot folders.
+pub struct Workspace {
+    pub dir: TempDir,
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the command succeeded; returns it for further checks.
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert!(self.success, "command failed: {}", self.stderr);
+        self
+    }
+
+    /// Asserts the command failed with a one-line reason containing `needle`.
+    #[track_caller]
+    pub fn refused(self, needle: &str) -> Run {
+        assert!(
+            !self.success,
+            "command succeeded but should have failed:\n{}",
+            self.stdout
+        );
+        assert_eq!(
+            self.stderr.trim_end().lines().count(),
+            1,
+            "reason is not one line:\n{}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+impl Workspace {
+    /// An empty workspace whose config leaves the sample out.
+    pub fn new() -> Workspace {
+        Workspace::with_config("[data]\nseed_sample = false\n")
+    }
+
+    /// A workspace whose store is seeded with the bundled sample on first use.
+    pub fn with_sample() -> Workspace {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+        Workspace::with_config(&format!(
+            "[data]\nseed_sample = true\nsample_dir = {:?}\n\n[server]\npublic_url = \"https://procedures.example.org\"\n",
+            sample.display().to_string()
+        ))
+    }
+
+    fn with_config(text: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, text).unwrap();
+        let data = dir.path().join("data");
+        Workspace { dir, config, data }
+    }
+
+    /// Runs `chapterhouse --config <config> --data <data> ARGS...`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--data")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("CHAPTERHOUSE_LOG")
+            .output()
+            .unwrap();
+        Run {
+            success: out.status.success(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    /// Writes a file under the workspace (creating folders) and returns its path.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A path under the workspace, as a string for arguments.
+    pub fn path(&self, rel: &str) -> String {
+        self.dir.path().join(rel).display().to_string()
+    }
+
+    /// Writes a snapshot folder `name` with a manual.toml and the given chapter files.
+    pub fn snapshot(&self, name: &str, chapters: &[(&str, &str)]) -> String {
+        self.write(
+            &format!("{name}/manual.toml"),
+            "title = \"Test Procedures\"\n",
+        );
+        for (file, text) in chapters {
+            self.write(&format!("{name}/{file}"), text);
+        }
+        self.path(name)
+    }
+
+    /// Imports a snapshot folder as a release of manual `m`.
+    #[track_caller]
+    pub fn import(&self, snapshot: &str, release: &str, date: &str) -> Run {
+        self.run(&[
+            "import",
+            snapshot,
+            "--manual",
+            "m",
+            "--release",
+            release,
+            "--date",
+            date,
+        ])
+    }
+
+    /// Every ref of the store and its target (what a refused change must leave alone).
+    pub fn refs(&self) -> Vec<(String, String)> {
+        let path = self.data.join("store.git");
+        if !path.exists() {
+            return Vec::new();
+        }
+        Store::open_or_init(&path).unwrap().refs().unwrap()
+    }
+}
+
+/// A chapter file with the given title and body.
+pub fn chapter(title: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\n+++\n{body}")
+}
+
+/// A body long enough for rename detection, with numbered sections.
+pub fn body(extra: &str) -> String {
+    format!(
+        "This chapter sets out what practitioners must do.\n\n## 1. Introduction\n\n\
+         Practitioners must act without delay when a child may be at risk of significant harm, \
+         sharing information with children's social care and the police.\n\n\
+         ## 2. Strategy discussion\n\nA strategy discussion is held whenever there is reasonable \
+         cause to suspect that a child is suffering significant harm.{extra}\n"
+    )
+}
