@@ -67,8 +67,7 @@ pub struct Chapterhouse {
 }
 
 impl Chapterhouse {
-    /// Opens (creating when missing) the data folder, and seeds the bundled sample into an
-    /// empty store when `data.seed_sample` is on.
+    /// Opens the data folder, creating it and an empty store when missing.
     pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
         std::fs::create_dir_all(&config.data.dir).map_err(|e| {
             anyhow::anyhow!(
@@ -77,11 +76,17 @@ impl Chapterhouse {
             )
         })?;
         let store = Store::open_or_init(&config.store_dir())?;
-        let app = Chapterhouse { config, store };
-        if app.config.data.seed_sample && app.store.head()?.is_none() {
-            crate::sample::seed(&app)?;
+        Ok(Chapterhouse { config, store })
+    }
+
+    /// Imports the bundled sample when `data.seed_sample` is on and the store is empty.
+    /// Readers call this on first use; `import` does not, so an operator's first import
+    /// into a new data folder never brings the sample along.
+    pub fn seed_sample_if_empty(&self) -> anyhow::Result<()> {
+        if self.config.data.seed_sample && self.store.head()?.is_none() {
+            crate::sample::seed(self)?;
         }
-        Ok(app)
+        Ok(())
     }
 
     pub fn config(&self) -> &Config {
@@ -142,7 +147,7 @@ impl Chapterhouse {
             self.store
                 .prepare_revision(&import.manual, &files, &import.author, &message)?;
         if let Some(latest) = latest {
-            let earlier = crate::store::Revision(latest.revision.clone());
+            let earlier = latest.revision.clone();
             let changed =
                 self.store
                     .changed_chapters(&import.manual, Some(&earlier), &pending.revision)?;
@@ -225,12 +230,10 @@ impl Chapterhouse {
         };
         let to = &releases[to_index];
         let from = from_index.map(|i| &releases[i]);
-        let to_rev = crate::store::Revision(to.revision.clone());
-        let from_rev = from.map(|r| crate::store::Revision(r.revision.clone()));
-        let changed = self
-            .store
-            .changed_chapters(manual, from_rev.as_ref(), &to_rev)?;
-        let info = self.store.manual_info_at(&to_rev, manual)?;
+        let changed =
+            self.store
+                .changed_chapters(manual, from.map(|r| &r.revision), &to.revision)?;
+        let info = self.store.manual_info_at(&to.revision, manual)?;
 
         // A diff across several releases carries every note published in between.
         let mut notes: BTreeMap<ChapterId, String> = BTreeMap::new();

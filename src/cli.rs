@@ -152,7 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 release.manual,
                 release.name,
                 release.date,
-                &release.revision[..12]
+                &release.revision.as_str()[..12]
             );
         }
         Command::Diff {
@@ -164,6 +164,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let manual: ManualId = manual.parse()?;
             let format: Format = format.parse().map_err(anyhow::Error::msg)?;
             let app = Chapterhouse::open(config)?;
+            app.seed_sample_if_empty()?;
             let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
             print!("{}", notice.render(format, &app.links()));
         }

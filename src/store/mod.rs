@@ -37,10 +37,16 @@ pub enum StoreError {
 }
 
 /// A commit id in the store, as hex.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Revision(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Revision(String);
 
 impl Revision {
+    /// The commit id as hex.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     fn oid(&self) -> Result<git2::Oid, StoreError> {
         Ok(git2::Oid::from_str(&self.0)?)
     }
@@ -147,7 +153,7 @@ impl Store {
                 manual: manual.clone(),
                 name,
                 date,
-                revision: tag.target_id().to_string(),
+                revision: Revision(tag.target_id().to_string()),
                 notes,
                 publisher: tagger.as_ref().map(|t| t.to_string()).unwrap_or_default(),
                 published_at: tagger.map_or(0, |t| t.when().seconds()),

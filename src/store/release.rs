@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::Revision;
 use crate::content::{ChapterId, ManualId, ReleaseName};
 
 /// A published release of one manual.
@@ -15,7 +16,7 @@ pub struct Release {
     /// The date the release comes into force; later than today means scheduled.
     pub date: NaiveDate,
     /// The store revision (commit) the release fixes.
-    pub revision: String,
+    pub revision: Revision,
     /// Editor notes by chapter id.
     pub notes: BTreeMap<ChapterId, String>,
     /// Who published it, as `Name <email>`.

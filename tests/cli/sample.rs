@@ -209,3 +209,21 @@ fn the_april_2024_notice_as_json() {
 fn the_april_2024_notice_as_atom() {
     insta::assert_snapshot!(children_notice("atom"));
 }
+
+#[test]
+fn an_import_into_a_new_data_folder_never_brings_the_sample() {
+    let ws = Workspace::with_sample();
+    let s1 = ws.snapshot(
+        "s1",
+        &[("one.md", &crate::support::chapter("One", "Text.\n"))],
+    );
+    ws.import(&s1, "r1", "2024-01-01").ok();
+    ws.run(&["diff", "--manual", "m"]).ok();
+    let tags: Vec<String> = ws
+        .refs()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|n| n.starts_with("refs/tags/"))
+        .collect();
+    assert_eq!(tags, ["refs/tags/m/r1"]);
+}
