@@ -65,6 +65,16 @@ enum Command {
     },
 }
 
+/// Writes output; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -147,13 +157,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 notes,
                 author,
             })?;
-            println!(
-                "published {}/{} ({}) at revision {}",
+            write_stdout(&format!(
+                "published {}/{} ({}) at revision {}\n",
                 release.manual,
                 release.name,
                 release.date,
                 &release.revision.as_str()[..12]
-            );
+            ))?;
         }
         Command::Diff {
             manual,
@@ -166,7 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Chapterhouse::open(config)?;
             app.seed_sample_if_empty()?;
             let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
-            print!("{}", notice.render(format, &app.links()));
+            write_stdout(&notice.render(format, &app.links()))?;
         }
     }
     Ok(())

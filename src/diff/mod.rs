@@ -83,9 +83,10 @@ pub fn compare(earlier: &[Chapter], later: &[Chapter]) -> ReleaseDiff {
 
     let mut diff = ReleaseDiff::default();
     let mut added = Vec::new();
+    let mut pairs = Vec::new();
     for chapter in later {
         match earlier_by_id.get(&chapter.id) {
-            Some(before) => diff.updated.extend(compare_chapter(before, chapter, None)),
+            Some(before) => pairs.push((*before, chapter, None)),
             None => added.push(chapter),
         }
     }
@@ -100,8 +101,9 @@ pub fn compare(earlier: &[Chapter], later: &[Chapter]) -> ReleaseDiff {
             id: old.id.clone(),
             title: old.title.clone(),
         };
-        diff.updated.extend(compare_chapter(old, new, Some(from)));
+        pairs.push((old, new, Some(from)));
     }
+    diff.updated = compare_pairs(pairs);
     let renamed = |c: &Chapter| renames.iter().any(|(o, n)| o.id == c.id || n.id == c.id);
     diff.added = added
         .into_iter()
@@ -129,6 +131,41 @@ pub fn compare(earlier: &[Chapter], later: &[Chapter]) -> ReleaseDiff {
     diff
 }
 
+/// Compares each pair, on every core when there are enough: each comparison stands alone.
+fn compare_pairs(pairs: Vec<(&Chapter, &Chapter, Option<RenamedFrom>)>) -> Vec<UpdatedChapter> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || pairs.len() < 32 {
+        return pairs
+            .into_iter()
+            .filter_map(|(old, new, from)| compare_chapter(old, new, from))
+            .collect();
+    }
+    let chunk = pairs.len().div_ceil(threads);
+    let mut pairs = pairs;
+    let mut chunks = Vec::new();
+    while !pairs.is_empty() {
+        let rest = pairs.split_off(pairs.len().saturating_sub(chunk));
+        chunks.push(rest);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .filter_map(|(old, new, from)| compare_chapter(old, new, from))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a chapter comparison panicked"))
+            .collect()
+    })
+}
+
 /// Compares two versions of one chapter; `None` when nothing reportable changed.
 pub fn compare_chapter(
     old: &Chapter,
@@ -138,14 +175,12 @@ pub fn compare_chapter(
     let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let title_changed = fold(&old.title) != fold(&new.title);
     let link_changed = old.url != new.url;
-    let old_words = words::words(&old.body);
-    let new_words = words::words(&new.body);
-    let body_changed = old_words != new_words;
+    let body_changed = !words::same_words(&old.body, &new.body);
     if !body_changed && !title_changed && !link_changed && renamed.is_none() {
         return None;
     }
     let similarity = if body_changed {
-        words::similarity(&old_words, &new_words)
+        words::similarity(&old.body, &new.body)
     } else {
         1.0
     };
@@ -183,19 +218,28 @@ fn find_renames<'a>(
     if removed.is_empty() || added.is_empty() {
         return Vec::new();
     }
-    let removed_words: Vec<Vec<&str>> = removed.iter().map(|c| words::words(&c.body)).collect();
-    let added_words: Vec<Vec<&str>> = added.iter().map(|c| words::words(&c.body)).collect();
+    let removed_counts: Vec<words::WordCounts> = removed
+        .iter()
+        .map(|c| words::WordCounts::new(&c.body))
+        .collect();
+    let added_counts: Vec<words::WordCounts> = added
+        .iter()
+        .map(|c| words::WordCounts::new(&c.body))
+        .collect();
     let mut candidates = Vec::new();
     for (i, old) in removed.iter().enumerate() {
         for (j, new) in added.iter().enumerate() {
-            let (ow, nw) = (&removed_words[i], &added_words[j]);
-            if old.kind != new.kind || ow.len().min(nw.len()) < MIN_RENAME_WORDS {
+            let (oc, nc) = (&removed_counts[i], &added_counts[j]);
+            if old.kind != new.kind
+                || oc.total().min(nc.total()) < MIN_RENAME_WORDS
+                || words::length_bound(oc, nc) < RENAME_SIMILARITY
+            {
                 continue;
             }
-            if words::similarity_bound(ow, nw) < RENAME_SIMILARITY {
+            if words::similarity_bound(oc, nc) < RENAME_SIMILARITY {
                 continue;
             }
-            let s = words::similarity(ow, nw);
+            let s = words::similarity(&old.body, &new.body);
             if s >= RENAME_SIMILARITY {
                 candidates.push((s, i, j));
             }

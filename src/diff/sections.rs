@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-/// A level-2 section: its heading as written (without `## `) and the words beneath it.
+/// A level-2 section: its heading as written (without `## `) and the text beneath it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section<'a> {
     pub heading: String,
-    pub words: Vec<&'a str>,
+    pub text: &'a str,
 }
 
 /// Cuts a Markdown body at its level-2 headings. Text before the first heading is not part
@@ -35,7 +35,7 @@ pub fn sections(body: &str) -> Vec<Section<'_>> {
         let end = starts.get(i + 1).map_or(body.len(), |next| next.0);
         out.push(Section {
             heading: heading.clone(),
-            words: super::words::words(&body[*content_start..end]),
+            text: &body[*content_start..end],
         });
     }
     out
@@ -109,7 +109,7 @@ pub fn compare_sections(old: &[Section<'_>], new: &[Section<'_>]) -> SectionChan
         match old_index.get(key) {
             Some(&i) => {
                 matched[i] = true;
-                if old[i].words != section.words {
+                if !super::words::same_words(old[i].text, section.text) {
                     changes.changed.push(section.heading.clone());
                 }
             }
@@ -135,8 +135,8 @@ mod tests {
         let s = sections(body);
         let headings: Vec<_> = s.iter().map(|s| s.heading.as_str()).collect();
         assert_eq!(headings, ["1. Introduction", "Setext"]);
-        assert!(s[0].words.contains(&"Detail"));
-        assert_eq!(s[1].words, ["Last."]);
+        assert!(s[0].text.contains("Detail"));
+        assert_eq!(s[1].text.trim(), "Last.");
     }
 
     #[test]

@@ -61,6 +61,12 @@ pub struct Store {
 impl Store {
     /// Opens the store at `path`, creating an empty bare repository when there is none.
     pub fn open_or_init(path: &Path) -> Result<Store, StoreError> {
+        // Tree entries are always blobs just written or taken from an existing tree, so
+        // libgit2's per-entry existence check (one filesystem lookup each) only costs time.
+        git2::opts::strict_object_creation(false);
+        // Like git itself, trust the object database on read rather than re-hashing
+        // every object read (`git fsck` remains the integrity check).
+        git2::opts::strict_hash_verification(false);
         let repo = match git2::Repository::open_bare(path) {
             Ok(repo) => repo,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::{Revision, Store, StoreError};
-use crate::content::{Chapter, ManualId, Snapshot, SourceFile};
+use crate::content::{Chapter, ContentError, ManualId, Snapshot, SourceFile};
 
 /// A file of a manual at some revision: its path in the manual's folder and its blob.
 #[derive(Debug, Clone)]
@@ -106,25 +106,68 @@ impl Store {
         let before_keys: HashSet<_> = before.iter().map(key).collect();
         let after_keys: HashSet<_> = after.iter().map(key).collect();
 
-        let parse = |files: Vec<StoredFile>, other: &HashSet<(String, String)>| {
+        let changed = |files: Vec<StoredFile>, other: &HashSet<(String, String)>| {
             files
                 .into_iter()
                 .filter(|f| !other.contains(&key(f)))
+                .collect::<Vec<_>>()
+        };
+        let (earlier_files, later_files) =
+            (changed(before, &after_keys), changed(after, &before_keys));
+        Ok(ChangedChapters {
+            earlier: self.read_chapters(manual, earlier_files)?,
+            later: self.read_chapters(manual, later_files)?,
+        })
+    }
+
+    /// Reads and parses chapter files, on every core when there are enough of them (each
+    /// thread with its own handle on the repository: a handle is not shared across threads).
+    fn read_chapters(
+        &self,
+        manual: &ManualId,
+        files: Vec<StoredFile>,
+    ) -> Result<Vec<Chapter>, StoreError> {
+        let read = |repo: &git2::Repository, files: Vec<StoredFile>| {
+            files
+                .into_iter()
                 .map(|f| {
-                    let bytes = self.read_file(&f)?;
+                    let blob = repo.find_blob(git2::Oid::from_str(&f.blob)?)?;
                     let label = format!("{manual}/{}", f.path);
-                    let text = String::from_utf8(bytes).map_err(|_| {
-                        crate::content::ContentError::file(&label, "not UTF-8 text".into())
-                    })?;
-                    let mut chapter = Chapter::parse(&label, &text)?;
+                    let text = std::str::from_utf8(blob.content())
+                        .map_err(|_| ContentError::file(&label, "not UTF-8 text".into()))?;
+                    let mut chapter = Chapter::parse(&label, text)?;
                     chapter.path = f.path;
                     Ok(chapter)
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         };
-        Ok(ChangedChapters {
-            earlier: parse(before, &after_keys)?,
-            later: parse(after, &before_keys)?,
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || files.len() < 32 {
+            return read(&self.repo, files);
+        }
+        let chunk = files.len().div_ceil(threads);
+        let mut files = files;
+        let mut chunks = Vec::new();
+        while files.len() > chunk {
+            let rest = files.split_off(chunk);
+            chunks.push(std::mem::replace(&mut files, rest));
+        }
+        let path = self.repo.path().to_owned();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    let path = &path;
+                    scope.spawn(move || read(&git2::Repository::open_bare(path)?, chunk))
+                })
+                .collect();
+            let mut chapters = read(&self.repo, files)?;
+            let mut all = Vec::with_capacity(chapters.len() * (handles.len() + 1));
+            for handle in handles {
+                all.extend(handle.join().expect("reading chapters panicked")?);
+            }
+            all.append(&mut chapters);
+            Ok(all)
         })
     }
 }

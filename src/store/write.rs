@@ -2,7 +2,7 @@
 //! Objects are written first; refs move last, together, under git's ref locks, so a
 //! refused or failed change leaves every ref exactly as it was.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -83,7 +83,20 @@ impl Store {
             Some(rev) => Some(self.repo.find_commit(rev.oid()?)?),
             None => None,
         };
-        let manual_tree = self.build_tree(files)?;
+        // Blobs the manual already has are not written again: hashing in memory is far
+        // cheaper than asking the object database about every file.
+        let known: HashSet<git2::Oid> = match self.head()? {
+            Some(head) => match self.files_at(&head, manual) {
+                Ok(existing) => existing
+                    .iter()
+                    .filter_map(|f| git2::Oid::from_str(&f.blob).ok())
+                    .collect(),
+                Err(StoreError::UnknownManual(_)) => HashSet::new(),
+                Err(e) => return Err(e),
+            },
+            None => HashSet::new(),
+        };
+        let manual_tree = self.build_tree(files, &known)?;
         let base = parent.as_ref().map(|c| c.tree()).transpose()?;
         let mut root = self.repo.treebuilder(base.as_ref())?;
         root.insert(manual.as_str(), manual_tree, git2::FileMode::Tree.into())?;
@@ -110,21 +123,34 @@ impl Store {
         })
     }
 
-    /// Builds the nested trees for a manual's files.
-    fn build_tree(&self, files: &[SourceFile]) -> Result<git2::Oid, StoreError> {
+    /// Builds the nested trees for a manual's files, writing only blobs not in `known`.
+    fn build_tree(
+        &self,
+        files: &[SourceFile],
+        known: &HashSet<git2::Oid>,
+    ) -> Result<git2::Oid, StoreError> {
         #[derive(Default)]
         struct Dir<'a> {
             files: Vec<(&'a str, &'a [u8])>,
             dirs: HashMap<&'a str, Dir<'a>>,
         }
-        fn write(store: &Store, dir: &Dir<'_>) -> Result<git2::Oid, StoreError> {
+        fn write(
+            store: &Store,
+            dir: &Dir<'_>,
+            known: &HashSet<git2::Oid>,
+        ) -> Result<git2::Oid, StoreError> {
             let mut builder = store.repo.treebuilder(None)?;
             for (name, bytes) in &dir.files {
-                let blob = store.repo.blob(bytes)?;
+                let hash = git2::Oid::hash_object(git2::ObjectType::Blob, bytes)?;
+                let blob = if known.contains(&hash) {
+                    hash
+                } else {
+                    store.repo.blob(bytes)?
+                };
                 builder.insert(name, blob, git2::FileMode::Blob.into())?;
             }
             for (name, sub) in &dir.dirs {
-                builder.insert(name, write(store, sub)?, git2::FileMode::Tree.into())?;
+                builder.insert(name, write(store, sub, known)?, git2::FileMode::Tree.into())?;
             }
             Ok(builder.write()?)
         }
@@ -138,7 +164,7 @@ impl Store {
             }
             dir.files.push((name, &file.bytes));
         }
-        write(self, &root)
+        write(self, &root, known)
     }
 
     /// Publishes a release of `manual` at `pending` (or at main's head when `None`): main
