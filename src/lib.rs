@@ -11,5 +11,6 @@ pub mod config;
 pub mod content;
 pub mod diff;
 pub mod notice;
+pub mod parallel;
 pub mod sample;
 pub mod store;

@@ -133,37 +133,13 @@ pub fn compare(earlier: &[Chapter], later: &[Chapter]) -> ReleaseDiff {
 
 /// Compares each pair, on every core when there are enough: each comparison stands alone.
 fn compare_pairs(pairs: Vec<(&Chapter, &Chapter, Option<RenamedFrom>)>) -> Vec<UpdatedChapter> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || pairs.len() < 32 {
-        return pairs
+    crate::parallel::in_chunks(pairs, 32, |chunk| {
+        chunk
             .into_iter()
             .filter_map(|(old, new, from)| compare_chapter(old, new, from))
-            .collect();
-    }
-    let chunk = pairs.len().div_ceil(threads);
-    let mut pairs = pairs;
-    let mut chunks = Vec::new();
-    while !pairs.is_empty() {
-        let rest = pairs.split_off(pairs.len().saturating_sub(chunk));
-        chunks.push(rest);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .filter_map(|(old, new, from)| compare_chapter(old, new, from))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a chapter comparison panicked"))
-            .collect()
+            .collect::<Vec<_>>()
     })
+    .concat()
 }
 
 /// Compares two versions of one chapter; `None` when nothing reportable changed.

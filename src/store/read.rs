@@ -141,34 +141,15 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads < 2 || files.len() < 32 {
-            return read(&self.repo, files);
-        }
-        let chunk = files.len().div_ceil(threads);
-        let mut files = files;
-        let mut chunks = Vec::new();
-        while files.len() > chunk {
-            let rest = files.split_off(chunk);
-            chunks.push(std::mem::replace(&mut files, rest));
-        }
         let path = self.repo.path().to_owned();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| {
-                    let path = &path;
-                    scope.spawn(move || read(&git2::Repository::open_bare(path)?, chunk))
-                })
-                .collect();
-            let mut chapters = read(&self.repo, files)?;
-            let mut all = Vec::with_capacity(chapters.len() * (handles.len() + 1));
-            for handle in handles {
-                all.extend(handle.join().expect("reading chapters panicked")?);
-            }
-            all.append(&mut chapters);
-            Ok(all)
-        })
+        let chunks = crate::parallel::in_chunks(files, 32, |chunk| {
+            read(&git2::Repository::open_bare(&path)?, chunk)
+        });
+        let mut chapters = Vec::new();
+        for chunk in chunks {
+            chapters.extend(chunk?);
+        }
+        Ok(chapters)
     }
 }
 
