@@ -97,9 +97,18 @@ impl Store {
         }
     }
 
-    /// Every ref and where it points, for checking that a refused change wrote nothing.
+    /// Every ref (HEAD included) and where it points, for checking that a refused change
+    /// wrote nothing.
     pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut out = Vec::new();
+        let head = self.repo.find_reference("HEAD")?;
+        let head_target = head
+            .symbolic_target()
+            .ok()
+            .flatten()
+            .map(str::to_owned)
+            .or_else(|| head.target().map(|o| o.to_string()))
+            .unwrap_or_default();
+        let mut out = vec![("HEAD".to_owned(), head_target)];
         for r in self.repo.references()? {
             let r = r?;
             let name = String::from_utf8_lossy(r.name_bytes()).into_owned();

@@ -29,7 +29,12 @@ fn an_operators_data_folder_gets_no_sample() {
     let ws = Workspace::new();
     ws.run(&["diff", "--manual", "children"])
         .refused("unknown manual \"children\"");
-    assert!(ws.refs().is_empty());
+    let refs = ws.refs();
+    assert_eq!(
+        refs,
+        [("HEAD".to_owned(), "refs/heads/main".to_owned())],
+        "an empty store"
+    );
 }
 
 fn children_notice(format: &str) -> String {

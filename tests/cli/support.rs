@@ -134,7 +134,8 @@ impl Workspace {
         ])
     }
 
-    /// Every ref of the store and its target (what a refused change must leave alone).
+    /// Every ref of the store, HEAD included, and its target (what a refused change must
+    /// leave alone).
     pub fn refs(&self) -> Vec<(String, String)> {
         let path = self.data.join("store.git");
         if !path.exists() {
