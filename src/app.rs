@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, Snapshot, source};
 use crate::diff;
 use crate::notice::{Links, Notice, ReleaseRef};
+use crate::search::{Glossary, SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::store::{Author, NewRelease, Release, Store, StoreError};
 
 /// Longest editor note accepted, in characters.
@@ -46,6 +47,10 @@ pub enum AppError {
     },
     #[error("{file}: {reason}")]
     Notes { file: String, reason: String },
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// A release to import from a snapshot folder.
@@ -64,6 +69,7 @@ pub struct Import {
 pub struct Chapterhouse {
     config: Config,
     store: Store,
+    index: std::sync::OnceLock<SearchIndex>,
 }
 
 impl Chapterhouse {
@@ -76,7 +82,11 @@ impl Chapterhouse {
             )
         })?;
         let store = Store::open_or_init(&config.store_dir())?;
-        Ok(Chapterhouse { config, store })
+        Ok(Chapterhouse {
+            config,
+            store,
+            index: std::sync::OnceLock::new(),
+        })
     }
 
     /// Imports the bundled sample when `data.seed_sample` is on and the store is empty.
@@ -95,6 +105,65 @@ impl Chapterhouse {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The search index, opened on first use.
+    pub fn index(&self) -> Result<&SearchIndex, AppError> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let configured = &self.config.search.glossary;
+        // A relative path that does not exist falls back to the glossary that ships with
+        // the source, as the sample does.
+        let path = if configured.exists() || configured.is_absolute() {
+            configured.clone()
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(configured)
+        };
+        let glossary = if path.exists() {
+            Glossary::load(&path).map_err(AppError::Config)?
+        } else {
+            tracing::warn!(glossary = %configured.display(), "no glossary; acronyms are searched as written");
+            Glossary::default()
+        };
+        let index = SearchIndex::open(&self.config.index_dir(), glossary)?;
+        Ok(self.index.get_or_init(|| index))
+    }
+
+    /// Brings the search index up to date with the store (after a crash, a restored
+    /// backup, or releases made with plain git).
+    pub fn catch_up_index(&self) -> Result<bool, AppError> {
+        Ok(self.index()?.catch_up(&self.store)?)
+    }
+
+    /// Rebuilds the search index from the store alone.
+    pub fn reindex(&self) -> Result<(), AppError> {
+        Ok(self.index()?.rebuild(&self.store)?)
+    }
+
+    /// Searches the chapters in force on `request.at`, across manuals or in one.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, AppError> {
+        if let Some(manual) = &request.manual {
+            self.releases(manual)?;
+        }
+        self.catch_up_index()?;
+        let mut results = self.index()?.search(request)?;
+        let mut in_force: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for hit in &mut results.hits {
+            let release = match in_force.get(&hit.manual) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = match hit.manual.parse::<ManualId>() {
+                        Ok(m) => self.release_at(&m, request.at)?.map(|r| r.name.to_string()),
+                        Err(_) => None,
+                    };
+                    in_force.insert(hit.manual.clone(), r.clone());
+                    r
+                }
+            };
+            hit.release = release;
+        }
+        Ok(results)
     }
 
     /// Links built from the configured public URL.
@@ -164,9 +233,15 @@ impl Chapterhouse {
             date,
             notes: import.notes.clone(),
         };
-        Ok(self
+        let published = self
             .store
-            .publish(&import.manual, Some(&pending), &release, &import.author)?)
+            .publish(&import.manual, Some(&pending), &release, &import.author)?;
+        // The release is searchable before the command returns. Should indexing fail, the
+        // release stands (it is in git) and the index catches up on its next use.
+        if let Err(e) = self.catch_up_index() {
+            tracing::error!(error = %e, "release published; the search index will catch up later");
+        }
+        Ok(published)
     }
 
     /// A manual's releases, oldest first; an unknown manual is an error.

@@ -11,6 +11,7 @@ use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
 use crate::content::{ManualId, ReleaseName};
 use crate::notice::Format;
+use crate::search::{SearchRequest, SearchResults};
 use crate::store::Author;
 
 /// Multi-agency safeguarding procedure manuals, kept in git.
@@ -63,6 +64,62 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Search the chapters in force today, or on a past date.
+    Search {
+        /// Words, "quoted phrases" or acronyms (FGM, LADO, s47 ...)
+        query: String,
+        /// Only this manual
+        #[arg(long)]
+        manual: Option<String>,
+        /// Search the procedures as they stood on this date [default: today]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        at: Option<String>,
+        /// How many hits to show (1-100) [default: search.default_limit]
+        #[arg(long)]
+        limit: Option<String>,
+        /// text or json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Rebuild the search index from the store alone.
+    Reindex,
+}
+
+/// Search results as text: one numbered hit per paragraph, matches in *asterisks*.
+fn search_text(results: &SearchResults, at: Option<NaiveDate>) -> String {
+    use std::fmt::Write;
+    let when = at.map_or_else(|| "in force today".to_owned(), |d| format!("in force on {d}"));
+    let mut out = match results.total {
+        0 => format!("No chapters {when} match \"{}\".\n", results.query),
+        1 => format!("1 chapter {when} matches \"{}\".\n", results.query),
+        n => format!("{n} chapters {when} match \"{}\".\n", results.query),
+    };
+    if results.fuzzy {
+        out.push_str("(No exact matches for some words: showing close spellings.)\n");
+    }
+    for (i, hit) in results.hits.iter().enumerate() {
+        let release = hit.release.as_deref().unwrap_or("-");
+        let _ = write!(out, "\n{}. {}\n   {}/{} (release {release})\n", i + 1, hit.title, hit.manual, hit.id);
+        if !hit.snippet.is_empty() {
+            let _ = writeln!(out, "   {}", snippet_text(&hit.snippet));
+        }
+    }
+    if results.total == 0 {
+        out.push_str("\nTry fewer or more general words, check the spelling, or use the full name of an acronym.\n");
+    }
+    out
+}
+
+/// A snippet's HTML as plain text.
+fn snippet_text(html: &str) -> String {
+    html.replace("<mark>", "*")
+        .replace("</mark>", "*")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Writes output; a reader that went away (`| head`) is not an error.
@@ -177,6 +234,54 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             app.seed_sample_if_empty()?;
             let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
             write_stdout(&notice.render(format, &app.links()))?;
+        }
+        Command::Search {
+            query,
+            manual,
+            at,
+            limit,
+            format,
+        } => {
+            let manual = manual.map(|m| m.parse::<ManualId>()).transpose()?;
+            let at_given = at.is_some();
+            let at = at.as_deref().map(parse_date).transpose()?;
+            let limit = match limit {
+                None => config.search.default_limit,
+                Some(l) => l
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=crate::search::MAX_LIMIT).contains(n))
+                    .ok_or_else(|| anyhow::anyhow!("--limit {l:?} must be a number from 1 to 100"))?,
+            };
+            let json = match format.as_str() {
+                "json" => true,
+                "text" => false,
+                other => anyhow::bail!("unknown format {other:?}: use text or json"),
+            };
+            let app = Chapterhouse::open(config)?;
+            app.seed_sample_if_empty()?;
+            let at = at.unwrap_or_else(|| app.today());
+            let results = app.search(&SearchRequest {
+                query,
+                manual,
+                at,
+                limit,
+            })?;
+            let out = if json {
+                let mut value = serde_json::to_value(&results)?;
+                value["at"] = serde_json::Value::String(at.to_string());
+                let mut s = serde_json::to_string_pretty(&value)?;
+                s.push('\n');
+                s
+            } else {
+                search_text(&results, at_given.then_some(at))
+            };
+            write_stdout(&out)?;
+        }
+        Command::Reindex => {
+            let app = Chapterhouse::open(config)?;
+            app.reindex()?;
+            write_stdout(&format!("rebuilt the search index in {}\n", app.config().index_dir().display()))?;
         }
     }
     Ok(())

@@ -17,6 +17,26 @@ pub struct Config {
     pub data: DataConfig,
     pub server: ServerConfig,
     pub store: StoreConfig,
+    pub search: SearchConfig,
+}
+
+/// Search settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// The glossary of acronyms and terms applied to queries.
+    pub glossary: PathBuf,
+    /// Hits returned when a search names no limit.
+    pub default_limit: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            glossary: PathBuf::from("config/glossary.toml"),
+            default_limit: 10,
+        }
+    }
 }
 
 /// Where the data lives and whether to seed it with the bundled sample.
@@ -95,6 +115,11 @@ impl Config {
             .merge(Env::prefixed("CHAPTERHOUSE__").split("__"))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The search index's folder.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data.dir.join("index")
     }
 
     /// The git store's folder.

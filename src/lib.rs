@@ -13,4 +13,5 @@ pub mod diff;
 pub mod notice;
 pub mod parallel;
 pub mod sample;
+pub mod search;
 pub mod store;

@@ -4,6 +4,7 @@
 mod chapter;
 mod ids;
 mod manual;
+pub mod markdown;
 pub mod source;
 
 pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES};

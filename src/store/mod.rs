@@ -184,6 +184,23 @@ impl Store {
         Ok(releases)
     }
 
+    /// The manuals that have at least one release.
+    pub fn released_manuals(&self) -> Result<Vec<ManualId>, StoreError> {
+        let mut manuals = Vec::new();
+        for reference in self.repo.references_glob("refs/tags/*")? {
+            let reference = reference?;
+            let Ok(name) = reference.name() else { continue };
+            if let Some((manual, _)) = name.trim_start_matches("refs/tags/").split_once('/')
+                && let Ok(manual) = manual.parse::<ManualId>()
+                && !manuals.contains(&manual)
+            {
+                manuals.push(manual);
+            }
+        }
+        manuals.sort();
+        Ok(manuals)
+    }
+
     /// One release of a manual, by name.
     pub fn release(&self, manual: &ManualId, name: &str) -> Result<Release, StoreError> {
         self.releases(manual)?

@@ -24,6 +24,10 @@ impl StoredFile {
 pub struct ChangedChapters {
     pub earlier: Vec<Chapter>,
     pub later: Vec<Chapter>,
+    /// The blob of each chapter in `earlier`, in the same order.
+    pub earlier_blobs: Vec<String>,
+    /// The blob of each chapter in `later`, in the same order.
+    pub later_blobs: Vec<String>,
 }
 
 impl Store {
@@ -114,15 +118,20 @@ impl Store {
         };
         let (earlier_files, later_files) =
             (changed(before, &after_keys), changed(after, &before_keys));
+        let earlier_blobs = earlier_files.iter().map(|f| f.blob.clone()).collect();
+        let later_blobs = later_files.iter().map(|f| f.blob.clone()).collect();
         Ok(ChangedChapters {
             earlier: self.read_chapters(manual, earlier_files)?,
             later: self.read_chapters(manual, later_files)?,
+            earlier_blobs,
+            later_blobs,
         })
     }
 
-    /// Reads and parses chapter files, on every core when there are enough of them (each
-    /// thread with its own handle on the repository: a handle is not shared across threads).
-    fn read_chapters(
+    /// Reads and parses chapter files (in their order), on every core when there are enough
+    /// of them (each thread with its own handle on the repository: a handle is not shared
+    /// across threads).
+    pub fn read_chapters(
         &self,
         manual: &ManualId,
         files: Vec<StoredFile>,

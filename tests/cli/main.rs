@@ -6,4 +6,5 @@ mod diff;
 mod import;
 mod releases;
 mod sample;
+mod search;
 mod support;

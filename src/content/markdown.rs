@@ -1,0 +1,61 @@
+//! What a chapter's Markdown says, as plain text: for the search index and its snippets.
+
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+
+/// A chapter body read as a practitioner reads it: the words, and the section headings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlainText {
+    /// The body without markup, one line per block.
+    pub text: String,
+    /// Level-2 and level-3 headings as written.
+    pub headings: Vec<String>,
+}
+
+/// Strips Markdown down to its words. Raw HTML is dropped: it is markup, not words.
+pub fn plain_text(body: &str) -> PlainText {
+    let mut out = PlainText::default();
+    let mut heading: Option<String> = None;
+    for event in Parser::new(body) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) => {
+                heading = Some(String::new());
+            }
+            Event::End(TagEnd::Heading(level)) if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) => {
+                if let Some(h) = heading.take() {
+                    out.headings.push(h.trim().to_owned());
+                }
+                out.text.push('\n');
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = &mut heading {
+                    h.push_str(&t);
+                }
+                out.text.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => out.text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::TableCell) => {
+                out.text.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_dropped_and_headings_collected() {
+        let p = plain_text(
+            "Intro with **bold** and [a link](https://x.example).\n\n## 1. Scope\n\n- one\n- two\n\n\
+             ### 1.1 Detail\n\n<script>alert(1)</script>\n\nEnd `code`.\n",
+        );
+        assert_eq!(p.headings, ["1. Scope", "1.1 Detail"]);
+        assert!(p.text.contains("Intro with bold and a link."), "{}", p.text);
+        assert!(p.text.contains("one\ntwo"), "{}", p.text);
+        assert!(!p.text.contains("script"), "{}", p.text);
+        assert!(p.text.contains("End code."), "{}", p.text);
+    }
+}

@@ -1,0 +1,272 @@
+//! Search (tantivy): one document per chapter version with the dates it was in force, so
+//! that a query finds the procedures as they stand today or as they stood on any past
+//! date. The only module that uses tantivy.
+
+mod glossary;
+mod query;
+mod schema;
+mod sync;
+
+pub use glossary::Glossary;
+pub use query::{MAX_QUERY_CHARS, UserQuery};
+pub use sync::IndexedState;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::content::ManualId;
+use crate::store::StoreError;
+use query::QueryBuilder;
+use schema::Fields;
+
+/// Fewer hits than this and typo tolerance is tried.
+const FEW_HITS: usize = 3;
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 220;
+/// Most hits one query returns.
+pub const MAX_LIMIT: usize = 100;
+
+/// What can go wrong searching or indexing.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "the query is empty: type a few words, such as \"strategy discussion\", or an acronym such as \"LADO\" or \"s47\""
+    )]
+    EmptyQuery,
+    #[error("search index {0}: {1}")]
+    Open(PathBuf, String),
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
+    fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
+        SearchError::Index(e.into())
+    }
+}
+
+/// A search: words, an optional manual, the date the procedures are read at, how many hits.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub manual: Option<ManualId>,
+    pub at: NaiveDate,
+    pub limit: usize,
+}
+
+/// One chapter found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub manual: String,
+    pub id: String,
+    pub title: String,
+    /// The release in force at the searched date (filled in by the caller).
+    pub release: Option<String>,
+    pub score: f32,
+    /// HTML: the best-matching passage, escaped, matches in `<mark>`.
+    pub snippet: String,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Matches per manual, whatever the manual filter.
+    pub facets: BTreeMap<String, u64>,
+    /// True when typo tolerance found what the exact words did not.
+    pub fuzzy: bool,
+}
+
+/// The index on disk.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    glossary: Glossary,
+    path: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the index at `dir`, creating it when missing. An index of another schema
+    /// (from another version of chapterhouse) is discarded: it is rebuilt from the store.
+    pub fn open(dir: &Path, glossary: Glossary) -> Result<SearchIndex, SearchError> {
+        let fields = Fields::new();
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+        let index = match Index::open_or_create(MmapDirectory::open(dir)?, fields.schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::warn!(dir = %dir.display(), reason, "index schema changed; rebuilding the index");
+                std::fs::remove_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+                Index::create_in_dir(dir, fields.schema.clone())?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        schema::register_analyzers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            glossary,
+            path: dir.to_owned(),
+        })
+    }
+
+    /// Where the index lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The glossary applied to queries.
+    pub fn glossary(&self) -> &Glossary {
+        &self.glossary
+    }
+
+    /// The index writer, waiting a while if another process holds it.
+    fn writer(&self) -> Result<IndexWriter, SearchError> {
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.index.writer_with_num_threads(2, 100_000_000) {
+                Err(tantivy::TantivyError::LockFailure(..)) if waited < Duration::from_secs(30) => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    waited += Duration::from_millis(100);
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+
+    /// Searches the chapters in force on `request.at`.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let user = UserQuery::parse(&request.query);
+        if user.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let builder = QueryBuilder {
+            index: &self.index,
+            fields: &self.fields,
+            glossary: &self.glossary,
+        };
+        let searcher = self.reader.searcher();
+        let at = schema::day(request.at);
+        let in_force: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(self.fields.from, at)))),
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_i64(self.fields.to, at)), Bound::Unbounded)),
+            ),
+        ];
+        let filtered = |text: Box<dyn Query>, manual: Option<&ManualId>| -> BooleanQuery {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+            clauses.extend(in_force.iter().map(|(o, q)| (*o, q.box_clone())));
+            if let Some(m) = manual {
+                let term = Term::from_field_text(self.fields.manual, m.as_str());
+                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            }
+            BooleanQuery::new(clauses)
+        };
+
+        let mut fuzzy = false;
+        let mut text = builder.text_query(&user, &[]);
+        let mut total = searcher.search(&filtered(text.box_clone(), request.manual.as_ref()), &Count)?;
+        let corrections = if total < FEW_HITS {
+            builder.corrections(&searcher, &user)?
+        } else {
+            Vec::new()
+        };
+        if !corrections.is_empty() {
+            let tolerant = builder.text_query(&user, &corrections);
+            let tolerant_total = searcher.search(&filtered(tolerant.box_clone(), request.manual.as_ref()), &Count)?;
+            if tolerant_total > total {
+                text = tolerant;
+                total = tolerant_total;
+                fuzzy = true;
+            }
+        }
+        let query = filtered(text.box_clone(), request.manual.as_ref());
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+
+        let mut facet_collector = FacetCollector::for_field("manual_facet");
+        facet_collector.add_facet("/");
+        let facet_counts = searcher.search(&filtered(text.box_clone(), None), &facet_collector)?;
+        let facets = facet_counts
+            .get("/")
+            .map(|(facet, count)| (facet.to_path().join("/"), count))
+            .collect();
+
+        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let field = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let mut snippet = snippets.snippet_from_doc(&doc);
+            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+            let html = if snippet.fragment().trim().is_empty() {
+                opening_words(&field(self.fields.body))
+            } else {
+                snippet.to_html()
+            };
+            hits.push(Hit {
+                manual: field(self.fields.manual),
+                id: field(self.fields.id),
+                title: field(self.fields.title),
+                release: None,
+                score,
+                snippet: html.split_whitespace().collect::<Vec<_>>().join(" "),
+            });
+        }
+        Ok(SearchResults {
+            query: user.text,
+            total,
+            hits,
+            facets,
+            fuzzy,
+        })
+    }
+}
+
+/// The first words of a text, HTML-escaped, for a hit matched only by its title.
+fn opening_words(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if out.len() + word.len() > SNIPPET_CHARS {
+            out.push_str(" …");
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}

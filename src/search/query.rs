@@ -1,0 +1,268 @@
+//! From what a practitioner typed to a tantivy query: quoted phrases and plain words, the
+//! glossary's other forms, typo tolerance. Every input gives a query; none is an error.
+
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use std::collections::HashMap;
+
+use tantivy::{Index, Searcher, Term};
+
+use super::glossary::{Glossary, normalise};
+use super::schema::{Fields, QUERY, STEMMED};
+
+/// Queries longer than this are cut: nobody types more, and it bounds the work.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// At most this many words and phrases are searched for.
+const MAX_CLAUSES: usize = 32;
+
+/// Field weights: a match in the title counts most, then headings, tags, body.
+const WEIGHTS: [(Weighted, f32); 4] = [
+    (Weighted::Title, 4.0),
+    (Weighted::Headings, 2.0),
+    (Weighted::Tags, 1.5),
+    (Weighted::Body, 1.0),
+];
+
+#[derive(Clone, Copy)]
+enum Weighted {
+    Title,
+    Headings,
+    Tags,
+    Body,
+}
+
+impl Weighted {
+    fn field(self, fields: &Fields) -> Field {
+        match self {
+            Weighted::Title => fields.title,
+            Weighted::Headings => fields.headings,
+            Weighted::Tags => fields.tags,
+            Weighted::Body => fields.body,
+        }
+    }
+}
+
+/// A query as typed, cleaned and split into words and quoted phrases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// The query as it will be echoed back: control characters removed, length capped.
+    pub text: String,
+    pub words: Vec<String>,
+    pub phrases: Vec<String>,
+}
+
+impl UserQuery {
+    /// Splits a query into plain words and `"quoted phrases"`. An unpaired quote is
+    /// ignored; operators and field syntax are just words.
+    pub fn parse(input: &str) -> UserQuery {
+        let cleaned: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(MAX_QUERY_CHARS)
+            .collect();
+        let text = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut query = UserQuery {
+            text: text.clone(),
+            ..UserQuery::default()
+        };
+        let quotes = text.matches('"').count();
+        let mut in_phrase = false;
+        // With an odd number of quotes, the last one is unpaired and ignored.
+        let mut quotes_left = quotes - quotes % 2;
+        for (i, part) in text.split('"').enumerate() {
+            if i > 0 {
+                if quotes_left > 0 {
+                    in_phrase = !in_phrase;
+                    quotes_left -= 1;
+                }
+            }
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            if in_phrase {
+                query.phrases.push(part.to_owned());
+            } else {
+                query.words.extend(part.split_whitespace().map(str::to_owned));
+            }
+        }
+        query.words.truncate(MAX_CLAUSES);
+        query.phrases.truncate(MAX_CLAUSES);
+        query
+    }
+
+    /// True when nothing searchable was typed.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().chain(&self.phrases).all(|w| normalise(w).is_empty())
+    }
+
+    /// Every word of the query, normalised, in order (for glossary matching).
+    fn all_words(&self) -> Vec<String> {
+        normalise(&self.text)
+    }
+}
+
+/// Builds tantivy queries for a user query.
+pub struct QueryBuilder<'a> {
+    pub index: &'a Index,
+    pub fields: &'a Fields,
+    pub glossary: &'a Glossary,
+}
+
+impl QueryBuilder<'_> {
+    fn analyzer(&self, name: &str) -> TextAnalyzer {
+        self.index.tokenizers().get(name).expect("analyzers are registered")
+    }
+
+    fn tokens(&self, analyzer: &str, text: &str) -> Vec<(usize, String)> {
+        let mut analyzer = self.analyzer(analyzer);
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push((token.position, token.text.clone()));
+        }
+        out
+    }
+
+    /// One analysed word in every weighted field.
+    fn term_clause(&self, token: &str) -> Box<dyn Query> {
+        let per_field = WEIGHTS
+            .iter()
+            .map(|(w, boost)| {
+                let term = Term::from_field_text(w.field(self.fields), token);
+                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (Occur::Should, Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(per_field))
+    }
+
+    /// A phrase in every weighted field (or a word, when it analyses to one token).
+    fn phrase_clause(&self, text: &str, boost: f32) -> Option<Box<dyn Query>> {
+        let tokens = self.tokens(STEMMED, text);
+        match tokens.len() {
+            0 => None,
+            1 => Some(Box::new(BoostQuery::new(self.term_clause(&tokens[0].1), boost))),
+            _ => {
+                let per_field = WEIGHTS
+                    .iter()
+                    .map(|(w, weight)| {
+                        let field = w.field(self.fields);
+                        let terms = tokens
+                            .iter()
+                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                            .collect();
+                        let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
+                        (Occur::Should, Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>)
+                    })
+                    .collect();
+                Some(Box::new(BooleanQuery::new(per_field)))
+            }
+        }
+    }
+
+    /// The relevance query: every word, phrase and glossary form, any of which may match;
+    /// the more match, and the weightier the field, the higher the score.
+    pub fn text_query(&self, query: &UserQuery, corrections: &[String]) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let words = query.words.join(" ");
+        let mut tokens = self.tokens(QUERY, &words);
+        if tokens.is_empty() {
+            // A query of nothing but stop words ("what is it") still searches for them.
+            tokens = self.tokens(STEMMED, &words);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (_, token) in tokens {
+            if seen.insert(token.clone()) {
+                clauses.push((Occur::Should, self.term_clause(&token)));
+            }
+        }
+        for phrase in &query.phrases {
+            // A phrase the user quoted counts double.
+            clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
+        }
+        for form in self.glossary.alternatives(&query.all_words()) {
+            clauses.extend(self.phrase_clause(&form.join(" "), 1.0).map(|q| (Occur::Should, q)));
+        }
+        // Corrected spellings count as the words the user meant.
+        for (_, token) in self.tokens(QUERY, &corrections.join(" ")) {
+            if seen.insert(token.clone()) {
+                clauses.push((Occur::Should, self.term_clause(&token)));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Likely spellings of the query's words of five letters or more that appear nowhere
+    /// in the manuals: for each, the indexed word within one edit (two for words of eight
+    /// letters or more) that the most chapters use.
+    pub fn corrections(&self, searcher: &Searcher, query: &UserQuery) -> Result<Vec<String>, tantivy::TantivyError> {
+        let mut out = Vec::new();
+        for word in &query.words {
+            let lower = word.to_lowercase();
+            let letters = lower.chars().count();
+            if letters < 5 || !lower.chars().all(char::is_alphabetic) || self.glossary.knows_word(&lower) {
+                continue;
+            }
+            let term = Term::from_field_text(self.fields.plain, &lower);
+            if searcher.doc_freq(&term)? > 0 {
+                continue;
+            }
+            let distance = if letters >= 8 { 2 } else { 1 };
+            let fuzzy = FuzzyTermQuery::new(term, distance, true);
+            let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(self.fields.plain)?;
+                let mut stream = inverted.terms().search(fuzzy.automaton()?).into_stream()?;
+                while stream.advance() {
+                    *counts.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+            let best = counts
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .and_then(|(bytes, _)| String::from_utf8(bytes).ok());
+            out.extend(best);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_phrases_are_split() {
+        let q = UserQuery::parse("strategy \"section 47\" enquiry");
+        assert_eq!(q.words, ["strategy", "enquiry"]);
+        assert_eq!(q.phrases, ["section 47"]);
+    }
+
+    #[test]
+    fn unbalanced_quotes_and_syntax_are_plain_words() {
+        let q = UserQuery::parse("\"child protection (plan AND title:neglect");
+        assert_eq!(q.words, ["child", "protection", "(plan", "AND", "title:neglect"]);
+        assert!(q.phrases.is_empty());
+        let q = UserQuery::parse("a \"b c\" \"d");
+        assert_eq!(q.phrases, ["b c"]);
+        assert_eq!(q.words, ["a", "d"]);
+    }
+
+    #[test]
+    fn control_characters_and_length_are_cleaned() {
+        let q = UserQuery::parse("neglect\u{0}\u{7}\r\nbruising");
+        assert_eq!(q.text, "neglect bruising");
+        let long = "word ".repeat(5000);
+        let q = UserQuery::parse(&long);
+        assert!(q.text.chars().count() <= MAX_QUERY_CHARS);
+        assert_eq!(q.words.len(), MAX_CLAUSES);
+    }
+
+    #[test]
+    fn punctuation_alone_is_empty() {
+        assert!(UserQuery::parse("  \"\" ?!* ").is_empty());
+        assert!(!UserQuery::parse("s47").is_empty());
+    }
+}

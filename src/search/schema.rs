@@ -1,0 +1,147 @@
+//! The index's schema: one document per chapter version, with the dates it was in force.
+
+use chrono::{Datelike, NaiveDate};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, TantivyDocument};
+
+use crate::content::{Chapter, ManualId, markdown};
+
+/// English words, stemmed: "bruises" finds "bruising".
+pub const STEMMED: &str = "en_stem";
+/// Query words with English stop words left out, stemmed.
+pub const QUERY: &str = "en_query";
+/// Lower-cased words, not stemmed: what typo tolerance compares against.
+pub const PLAIN: &str = "en_plain";
+
+/// "Open" documents (versions still in force) end at the end of time.
+pub const OPEN_END: i64 = i64::MAX;
+
+/// The fields of the index.
+#[derive(Clone)]
+pub struct Fields {
+    pub schema: Schema,
+    /// `manual/id`: every version of a chapter.
+    pub key: Field,
+    /// `manual/id` on the one version still in force (or scheduled last), absent otherwise.
+    pub open_key: Field,
+    pub manual: Field,
+    pub manual_facet: Field,
+    pub id: Field,
+    pub path: Field,
+    pub blob: Field,
+    pub title: Field,
+    pub headings: Field,
+    pub tags: Field,
+    pub body: Field,
+    pub plain: Field,
+    /// First day in force (days since the common era).
+    pub from: Field,
+    /// First day no longer in force, or [`OPEN_END`].
+    pub to: Field,
+}
+
+impl Fields {
+    pub fn new() -> Fields {
+        let mut b = Schema::builder();
+        let text = |tokenizer: &str, stored: bool, positions: bool| {
+            let record = if positions {
+                IndexRecordOption::WithFreqsAndPositions
+            } else {
+                IndexRecordOption::WithFreqs
+            };
+            let options = TextOptions::default()
+                .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(record));
+            if stored { options.set_stored() } else { options }
+        };
+        let key = b.add_text_field("key", STRING | STORED);
+        let open_key = b.add_text_field("open_key", STRING);
+        let manual = b.add_text_field("manual", STRING | STORED);
+        let manual_facet = b.add_facet_field("manual_facet", FacetOptions::default());
+        let id = b.add_text_field("id", STRING | STORED);
+        let path = b.add_text_field("path", STORED);
+        let blob = b.add_text_field("blob", STRING | STORED);
+        let title = b.add_text_field("title", text(STEMMED, true, true));
+        let headings = b.add_text_field("headings", text(STEMMED, false, true));
+        let tags = b.add_text_field("tags", text(STEMMED, false, true));
+        let body = b.add_text_field("body", text(STEMMED, true, true));
+        let plain = b.add_text_field("plain", text(PLAIN, false, false));
+        let from = b.add_i64_field("from", INDEXED | FAST | STORED);
+        let to = b.add_i64_field("to", INDEXED | FAST | STORED);
+        Fields {
+            schema: b.build(),
+            key,
+            open_key,
+            manual,
+            manual_facet,
+            id,
+            path,
+            blob,
+            title,
+            headings,
+            tags,
+            body,
+            plain,
+            from,
+            to,
+        }
+    }
+}
+
+/// Registers the analyzers the schema names.
+pub fn register_analyzers(index: &Index) {
+    let base = || TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser);
+    index
+        .tokenizers()
+        .register(STEMMED, base().filter(Stemmer::new(Language::English)).build());
+    index.tokenizers().register(
+        QUERY,
+        base()
+            .filter(StopWordFilter::new(Language::English).expect("English stop words"))
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    );
+    index.tokenizers().register(PLAIN, base().build());
+}
+
+/// A date as the index stores it.
+pub fn day(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+/// `manual/id`.
+pub fn chapter_key(manual: &ManualId, id: &str) -> String {
+    format!("{manual}/{id}")
+}
+
+/// The document for one chapter version in force from `from` until `to`.
+pub fn document(fields: &Fields, manual: &ManualId, chapter: &Chapter, blob: &str, from: i64, to: i64) -> TantivyDocument {
+    let plain = markdown::plain_text(&chapter.body);
+    let key = chapter_key(manual, chapter.id.as_str());
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.key, &key);
+    if to == OPEN_END {
+        doc.add_text(fields.open_key, &key);
+    }
+    doc.add_text(fields.manual, manual.as_str());
+    doc.add_facet(fields.manual_facet, Facet::from_path([manual.as_str()]));
+    doc.add_text(fields.id, chapter.id.as_str());
+    doc.add_text(fields.path, &chapter.path);
+    doc.add_text(fields.blob, blob);
+    doc.add_text(fields.title, &chapter.title);
+    doc.add_text(fields.headings, plain.headings.join("\n"));
+    doc.add_text(fields.tags, chapter.tags.join("\n"));
+    doc.add_text(fields.body, &plain.text);
+    doc.add_text(
+        fields.plain,
+        format!("{}\n{}\n{}\n{}", chapter.title, plain.headings.join("\n"), chapter.tags.join("\n"), plain.text),
+    );
+    doc.add_i64(fields.from, from);
+    doc.add_i64(fields.to, to);
+    doc
+}

@@ -1,0 +1,233 @@
+//! Keeping the index in step with the store. The index's commit payload records, per
+//! manual, the releases it reflects; catching up replays only the releases since, or the
+//! whole manual when its history changed under the index (a restored backup, plain git).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::schema::{OPEN_END, chapter_key, day, document};
+use super::{SearchError, SearchIndex};
+use crate::content::{Chapter, ManualId};
+use crate::store::{Release, Store, StoredFile};
+
+/// Bumped when what the index holds changes meaning: an older index is rebuilt.
+const STATE_VERSION: u32 = 1;
+
+/// What the index reflects.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedState {
+    version: u32,
+    manuals: BTreeMap<String, Vec<IndexedRelease>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IndexedRelease {
+    name: String,
+    date: NaiveDate,
+    revision: String,
+}
+
+impl IndexedRelease {
+    fn of(r: &Release) -> IndexedRelease {
+        IndexedRelease {
+            name: r.name.to_string(),
+            date: r.date,
+            revision: r.revision.as_str().to_owned(),
+        }
+    }
+}
+
+/// A chapter version in force, not yet written as a closed document.
+struct Open {
+    chapter: Chapter,
+    blob: String,
+    from: i64,
+    /// True when the index already holds it as an open document (to delete on closing).
+    in_index: bool,
+}
+
+impl SearchIndex {
+    /// What the index reflects, from its last commit.
+    pub fn state(&self) -> Result<IndexedState, SearchError> {
+        let payload = self.index.load_metas()?.payload;
+        Ok(payload
+            .and_then(|p| serde_json::from_str::<IndexedState>(&p).ok())
+            .filter(|s| s.version == STATE_VERSION)
+            .unwrap_or_default())
+    }
+
+    /// Brings the index up to date with the store's releases; returns whether anything
+    /// changed. Cheap when nothing did.
+    pub fn catch_up(&self, store: &Store) -> Result<bool, SearchError> {
+        let state = self.state()?;
+        let mut target = IndexedState {
+            version: STATE_VERSION,
+            manuals: BTreeMap::new(),
+        };
+        let mut releases_of = BTreeMap::new();
+        for manual in store.released_manuals()? {
+            let releases = store.releases(&manual)?;
+            target
+                .manuals
+                .insert(manual.to_string(), releases.iter().map(IndexedRelease::of).collect());
+            releases_of.insert(manual, releases);
+        }
+        if target == state {
+            return Ok(false);
+        }
+        let mut writer = self.writer()?;
+        for (manual, releases) in &releases_of {
+            let indexed = state.manuals.get(manual.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let target_list = &target.manuals[manual.as_str()];
+            if target_list.starts_with(indexed) && !indexed.is_empty() {
+                let prev = &releases[indexed.len() - 1];
+                self.replay(&mut writer, store, manual, Some(prev), &releases[indexed.len()..])?;
+            } else {
+                if !indexed.is_empty() {
+                    tracing::info!(%manual, "release history changed under the index; reindexing the manual");
+                }
+                writer.delete_term(Term::from_field_text(self.fields.manual, manual.as_str()));
+                self.replay(&mut writer, store, manual, None, releases)?;
+            }
+        }
+        for gone in state.manuals.keys().filter(|m| !target.manuals.contains_key(*m)) {
+            writer.delete_term(Term::from_field_text(self.fields.manual, gone));
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&target).expect("state serialises"));
+        commit.commit()?;
+        self.reader.reload()?;
+        Ok(true)
+    }
+
+    /// Rebuilds the whole index from the store alone.
+    pub fn rebuild(&self, store: &Store) -> Result<(), SearchError> {
+        let mut writer = self.writer()?;
+        writer.delete_all_documents()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&IndexedState::default()).expect("state serialises"));
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        self.catch_up(store)?;
+        Ok(())
+    }
+
+    /// Applies `releases` of a manual in order, after `prev` (the last release already
+    /// indexed, or `None` when starting from nothing).
+    fn replay(
+        &self,
+        writer: &mut IndexWriter,
+        store: &Store,
+        manual: &ManualId,
+        prev: Option<&Release>,
+        releases: &[Release],
+    ) -> Result<(), SearchError> {
+        let mut open: HashMap<String, Open> = HashMap::new();
+        let mut prev_revision = prev.map(|r| r.revision.clone());
+        for release in releases {
+            let changed = store.changed_chapters(manual, prev_revision.as_ref(), &release.revision)?;
+            let today = day(release.date);
+            let later: HashMap<&str, &str> = changed
+                .later
+                .iter()
+                .zip(&changed.later_blobs)
+                .map(|(c, b)| (c.id.as_str(), b.as_str()))
+                .collect();
+            let earlier: HashMap<&str, &str> = changed
+                .earlier
+                .iter()
+                .zip(&changed.earlier_blobs)
+                .map(|(c, b)| (c.id.as_str(), b.as_str()))
+                .collect();
+            for (id, blob) in &earlier {
+                if later.get(id) != Some(blob) {
+                    self.close(writer, store, manual, &mut open, id, today)?;
+                }
+            }
+            for (chapter, blob) in changed.later.into_iter().zip(changed.later_blobs) {
+                if earlier.get(chapter.id.as_str()) != Some(&blob.as_str()) {
+                    let id = chapter.id.to_string();
+                    open.insert(
+                        id,
+                        Open {
+                            chapter,
+                            blob,
+                            from: today,
+                            in_index: false,
+                        },
+                    );
+                }
+            }
+            prev_revision = Some(release.revision.clone());
+        }
+        for version in open.into_values().filter(|o| !o.in_index) {
+            writer.add_document(document(&self.fields, manual, &version.chapter, &version.blob, version.from, OPEN_END))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the version of `id` in force, on `day`: written as a closed document.
+    fn close(
+        &self,
+        writer: &mut IndexWriter,
+        store: &Store,
+        manual: &ManualId,
+        open: &mut HashMap<String, Open>,
+        id: &str,
+        day: i64,
+    ) -> Result<(), SearchError> {
+        let version = match open.remove(id) {
+            Some(v) => v,
+            None => match self.open_in_index(store, manual, id)? {
+                Some(v) => v,
+                None => {
+                    tracing::warn!(%manual, id, "no version in force to close; the index will be rebuilt on reindex");
+                    return Ok(());
+                }
+            },
+        };
+        let key = chapter_key(manual, id);
+        if version.in_index {
+            writer.delete_term(Term::from_field_text(self.fields.open_key, &key));
+        }
+        // Two releases on one day: the earlier one's version was never in force.
+        if version.from < day {
+            writer.add_document(document(&self.fields, manual, &version.chapter, &version.blob, version.from, day))?;
+        }
+        Ok(())
+    }
+
+    /// The open version of a chapter as the index holds it, read back from the store.
+    fn open_in_index(&self, store: &Store, manual: &ManualId, id: &str) -> Result<Option<Open>, SearchError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.open_key, &chapter_key(manual, id));
+        let hits = searcher.search(&TermQuery::new(term, IndexRecordOption::Basic), &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = hits.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let file = StoredFile {
+            path: text(self.fields.path),
+            blob: text(self.fields.blob),
+        };
+        let from = doc.get_first(self.fields.from).and_then(|v| v.as_i64()).unwrap_or_default();
+        let chapter = store
+            .read_chapters(manual, vec![file.clone()])?
+            .pop()
+            .expect("one file read gives one chapter");
+        Ok(Some(Open {
+            chapter,
+            blob: file.blob,
+            from,
+            in_index: true,
+        }))
+    }
+}
