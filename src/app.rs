@@ -233,9 +233,9 @@ impl Chapterhouse {
             date,
             notes: import.notes.clone(),
         };
-        let published = self
-            .store
-            .publish(&import.manual, Some(&pending), &release, &import.author)?;
+        let published =
+            self.store
+                .publish(&import.manual, Some(&pending), &release, &import.author)?;
         // The release is searchable before the command returns. Should indexing fail, the
         // release stands (it is in git) and the index catches up on its next use.
         if let Err(e) = self.catch_up_index() {

@@ -88,7 +88,10 @@ enum Command {
 /// Search results as text: one numbered hit per paragraph, matches in *asterisks*.
 fn search_text(results: &SearchResults, at: Option<NaiveDate>) -> String {
     use std::fmt::Write;
-    let when = at.map_or_else(|| "in force today".to_owned(), |d| format!("in force on {d}"));
+    let when = at.map_or_else(
+        || "in force today".to_owned(),
+        |d| format!("in force on {d}"),
+    );
     let mut out = match results.total {
         0 => format!("No chapters {when} match \"{}\".\n", results.query),
         1 => format!("1 chapter {when} matches \"{}\".\n", results.query),
@@ -99,7 +102,14 @@ fn search_text(results: &SearchResults, at: Option<NaiveDate>) -> String {
     }
     for (i, hit) in results.hits.iter().enumerate() {
         let release = hit.release.as_deref().unwrap_or("-");
-        let _ = write!(out, "\n{}. {}\n   {}/{} (release {release})\n", i + 1, hit.title, hit.manual, hit.id);
+        let _ = write!(
+            out,
+            "\n{}. {}\n   {}/{} (release {release})\n",
+            i + 1,
+            hit.title,
+            hit.manual,
+            hit.id
+        );
         if !hit.snippet.is_empty() {
             let _ = writeln!(out, "   {}", snippet_text(&hit.snippet));
         }
@@ -251,7 +261,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .parse::<usize>()
                     .ok()
                     .filter(|n| (1..=crate::search::MAX_LIMIT).contains(n))
-                    .ok_or_else(|| anyhow::anyhow!("--limit {l:?} must be a number from 1 to 100"))?,
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("--limit {l:?} must be a number from 1 to 100")
+                    })?,
             };
             let json = match format.as_str() {
                 "json" => true,
@@ -281,7 +293,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex => {
             let app = Chapterhouse::open(config)?;
             app.reindex()?;
-            write_stdout(&format!("rebuilt the search index in {}\n", app.config().index_dir().display()))?;
+            write_stdout(&format!(
+                "rebuilt the search index in {}\n",
+                app.config().index_dir().display()
+            ))?;
         }
     }
     Ok(())

@@ -17,10 +17,13 @@ pub fn plain_text(body: &str) -> PlainText {
     let mut heading: Option<String> = None;
     for event in Parser::new(body) {
         match event {
-            Event::Start(Tag::Heading { level, .. }) if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) => {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2 | HeadingLevel::H3,
+                ..
+            }) => {
                 heading = Some(String::new());
             }
-            Event::End(TagEnd::Heading(level)) if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) => {
+            Event::End(TagEnd::Heading(HeadingLevel::H2 | HeadingLevel::H3)) => {
                 if let Some(h) = heading.take() {
                     out.headings.push(h.trim().to_owned());
                 }
@@ -33,7 +36,13 @@ pub fn plain_text(body: &str) -> PlainText {
                 out.text.push_str(&t);
             }
             Event::SoftBreak | Event::HardBreak => out.text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::TableCell) => {
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::Heading(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell,
+            ) => {
                 out.text.push('\n');
             }
             _ => {}

@@ -115,7 +115,9 @@ mod tests {
             [words("do not attempt cardiopulmonary resuscitation")]
         );
         assert_eq!(
-            g.alternatives(&words("what is Do Not Attempt Cardiopulmonary Resuscitation")),
+            g.alternatives(&words(
+                "what is Do Not Attempt Cardiopulmonary Resuscitation"
+            )),
             [words("dnacpr")]
         );
         assert_eq!(g.alternatives(&words("Section 47 enquiry")), [words("s47")]);

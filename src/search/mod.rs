@@ -106,19 +106,25 @@ impl SearchIndex {
     /// (from another version of chapterhouse) is discarded: it is rebuilt from the store.
     pub fn open(dir: &Path, glossary: Glossary) -> Result<SearchIndex, SearchError> {
         let fields = Fields::new();
-        std::fs::create_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
         let index = match Index::open_or_create(MmapDirectory::open(dir)?, fields.schema.clone()) {
             Ok(index) => index,
             Err(tantivy::TantivyError::SchemaError(reason)) => {
                 tracing::warn!(dir = %dir.display(), reason, "index schema changed; rebuilding the index");
-                std::fs::remove_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
-                std::fs::create_dir_all(dir).map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+                std::fs::remove_dir_all(dir)
+                    .map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
                 Index::create_in_dir(dir, fields.schema.clone())?
             }
             Err(e) => return Err(e.into()),
         };
         schema::register_analyzers(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(SearchIndex {
             index,
             reader,
@@ -169,11 +175,17 @@ impl SearchIndex {
         let in_force: Vec<(Occur, Box<dyn Query>)> = vec![
             (
                 Occur::Must,
-                Box::new(RangeQuery::new(Bound::Unbounded, Bound::Included(Term::from_field_i64(self.fields.from, at)))),
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(self.fields.from, at)),
+                )),
             ),
             (
                 Occur::Must,
-                Box::new(RangeQuery::new(Bound::Excluded(Term::from_field_i64(self.fields.to, at)), Bound::Unbounded)),
+                Box::new(RangeQuery::new(
+                    Bound::Excluded(Term::from_field_i64(self.fields.to, at)),
+                    Bound::Unbounded,
+                )),
             ),
         ];
         let filtered = |text: Box<dyn Query>, manual: Option<&ManualId>| -> BooleanQuery {
@@ -181,14 +193,18 @@ impl SearchIndex {
             clauses.extend(in_force.iter().map(|(o, q)| (*o, q.box_clone())));
             if let Some(m) = manual {
                 let term = Term::from_field_text(self.fields.manual, m.as_str());
-                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
             }
             BooleanQuery::new(clauses)
         };
 
         let mut fuzzy = false;
         let mut text = builder.text_query(&user, &[]);
-        let mut total = searcher.search(&filtered(text.box_clone(), request.manual.as_ref()), &Count)?;
+        let mut total =
+            searcher.search(&filtered(text.box_clone(), request.manual.as_ref()), &Count)?;
         let corrections = if total < FEW_HITS {
             builder.corrections(&searcher, &user)?
         } else {
@@ -196,7 +212,10 @@ impl SearchIndex {
         };
         if !corrections.is_empty() {
             let tolerant = builder.text_query(&user, &corrections);
-            let tolerant_total = searcher.search(&filtered(tolerant.box_clone(), request.manual.as_ref()), &Count)?;
+            let tolerant_total = searcher.search(
+                &filtered(tolerant.box_clone(), request.manual.as_ref()),
+                &Count,
+            )?;
             if tolerant_total > total {
                 text = tolerant;
                 total = tolerant_total;
@@ -219,7 +238,12 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let field = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let field = |f| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             let mut snippet = snippets.snippet_from_doc(&doc);
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let html = if snippet.fragment().trim().is_empty() {

@@ -1,10 +1,12 @@
 //! From what a practitioner typed to a tantivy query: quoted phrases and plain words, the
 //! glossary's other forms, typo tolerance. Every input gives a query; none is an error.
 
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use std::collections::HashMap;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use std::collections::HashMap;
 
 use tantivy::{Index, Searcher, Term};
 
@@ -71,11 +73,9 @@ impl UserQuery {
         // With an odd number of quotes, the last one is unpaired and ignored.
         let mut quotes_left = quotes - quotes % 2;
         for (i, part) in text.split('"').enumerate() {
-            if i > 0 {
-                if quotes_left > 0 {
-                    in_phrase = !in_phrase;
-                    quotes_left -= 1;
-                }
+            if i > 0 && quotes_left > 0 {
+                in_phrase = !in_phrase;
+                quotes_left -= 1;
             }
             let part = part.trim();
             if part.is_empty() {
@@ -84,7 +84,9 @@ impl UserQuery {
             if in_phrase {
                 query.phrases.push(part.to_owned());
             } else {
-                query.words.extend(part.split_whitespace().map(str::to_owned));
+                query
+                    .words
+                    .extend(part.split_whitespace().map(str::to_owned));
             }
         }
         query.words.truncate(MAX_CLAUSES);
@@ -94,7 +96,10 @@ impl UserQuery {
 
     /// True when nothing searchable was typed.
     pub fn is_empty(&self) -> bool {
-        self.words.iter().chain(&self.phrases).all(|w| normalise(w).is_empty())
+        self.words
+            .iter()
+            .chain(&self.phrases)
+            .all(|w| normalise(w).is_empty())
     }
 
     /// Every word of the query, normalised, in order (for glossary matching).
@@ -112,7 +117,10 @@ pub struct QueryBuilder<'a> {
 
 impl QueryBuilder<'_> {
     fn analyzer(&self, name: &str) -> TextAnalyzer {
-        self.index.tokenizers().get(name).expect("analyzers are registered")
+        self.index
+            .tokenizers()
+            .get(name)
+            .expect("analyzers are registered")
     }
 
     fn tokens(&self, analyzer: &str, text: &str) -> Vec<(usize, String)> {
@@ -131,8 +139,12 @@ impl QueryBuilder<'_> {
             .iter()
             .map(|(w, boost)| {
                 let term = Term::from_field_text(w.field(self.fields), token);
-                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (Occur::Should, Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>)
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>,
+                )
             })
             .collect();
         Box::new(BooleanQuery::new(per_field))
@@ -143,7 +155,10 @@ impl QueryBuilder<'_> {
         let tokens = self.tokens(STEMMED, text);
         match tokens.len() {
             0 => None,
-            1 => Some(Box::new(BoostQuery::new(self.term_clause(&tokens[0].1), boost))),
+            1 => Some(Box::new(BoostQuery::new(
+                self.term_clause(&tokens[0].1),
+                boost,
+            ))),
             _ => {
                 let per_field = WEIGHTS
                     .iter()
@@ -154,7 +169,10 @@ impl QueryBuilder<'_> {
                             .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
                             .collect();
                         let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
-                        (Occur::Should, Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>)
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
+                        )
                     })
                     .collect();
                 Some(Box::new(BooleanQuery::new(per_field)))
@@ -183,7 +201,10 @@ impl QueryBuilder<'_> {
             clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
         }
         for form in self.glossary.alternatives(&query.all_words()) {
-            clauses.extend(self.phrase_clause(&form.join(" "), 1.0).map(|q| (Occur::Should, q)));
+            clauses.extend(
+                self.phrase_clause(&form.join(" "), 1.0)
+                    .map(|q| (Occur::Should, q)),
+            );
         }
         // Corrected spellings count as the words the user meant.
         for (_, token) in self.tokens(QUERY, &corrections.join(" ")) {
@@ -197,12 +218,19 @@ impl QueryBuilder<'_> {
     /// Likely spellings of the query's words of five letters or more that appear nowhere
     /// in the manuals: for each, the indexed word within one edit (two for words of eight
     /// letters or more) that the most chapters use.
-    pub fn corrections(&self, searcher: &Searcher, query: &UserQuery) -> Result<Vec<String>, tantivy::TantivyError> {
+    pub fn corrections(
+        &self,
+        searcher: &Searcher,
+        query: &UserQuery,
+    ) -> Result<Vec<String>, tantivy::TantivyError> {
         let mut out = Vec::new();
         for word in &query.words {
             let lower = word.to_lowercase();
             let letters = lower.chars().count();
-            if letters < 5 || !lower.chars().all(char::is_alphabetic) || self.glossary.knows_word(&lower) {
+            if letters < 5
+                || !lower.chars().all(char::is_alphabetic)
+                || self.glossary.knows_word(&lower)
+            {
                 continue;
             }
             let term = Term::from_field_text(self.fields.plain, &lower);
@@ -216,7 +244,8 @@ impl QueryBuilder<'_> {
                 let inverted = segment.inverted_index(self.fields.plain)?;
                 let mut stream = inverted.terms().search(fuzzy.automaton()?).into_stream()?;
                 while stream.advance() {
-                    *counts.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
+                    *counts.entry(stream.key().to_vec()).or_default() +=
+                        u64::from(stream.value().doc_freq);
                 }
             }
             let best = counts
@@ -243,7 +272,10 @@ mod tests {
     #[test]
     fn unbalanced_quotes_and_syntax_are_plain_words() {
         let q = UserQuery::parse("\"child protection (plan AND title:neglect");
-        assert_eq!(q.words, ["child", "protection", "(plan", "AND", "title:neglect"]);
+        assert_eq!(
+            q.words,
+            ["child", "protection", "(plan", "AND", "title:neglect"]
+        );
         assert!(q.phrases.is_empty());
         let q = UserQuery::parse("a \"b c\" \"d");
         assert_eq!(q.phrases, ["b c"]);

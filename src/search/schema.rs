@@ -2,8 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
@@ -55,9 +55,16 @@ impl Fields {
             } else {
                 IndexRecordOption::WithFreqs
             };
-            let options = TextOptions::default()
-                .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(record));
-            if stored { options.set_stored() } else { options }
+            let options = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(record),
+            );
+            if stored {
+                options.set_stored()
+            } else {
+                options
+            }
         };
         let key = b.add_text_field("key", STRING | STORED);
         let open_key = b.add_text_field("open_key", STRING);
@@ -95,10 +102,15 @@ impl Fields {
 
 /// Registers the analyzers the schema names.
 pub fn register_analyzers(index: &Index) {
-    let base = || TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser);
-    index
-        .tokenizers()
-        .register(STEMMED, base().filter(Stemmer::new(Language::English)).build());
+    let base = || {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+    };
+    index.tokenizers().register(
+        STEMMED,
+        base().filter(Stemmer::new(Language::English)).build(),
+    );
     index.tokenizers().register(
         QUERY,
         base()
@@ -120,7 +132,14 @@ pub fn chapter_key(manual: &ManualId, id: &str) -> String {
 }
 
 /// The document for one chapter version in force from `from` until `to`.
-pub fn document(fields: &Fields, manual: &ManualId, chapter: &Chapter, blob: &str, from: i64, to: i64) -> TantivyDocument {
+pub fn document(
+    fields: &Fields,
+    manual: &ManualId,
+    chapter: &Chapter,
+    blob: &str,
+    from: i64,
+    to: i64,
+) -> TantivyDocument {
     let plain = markdown::plain_text(&chapter.body);
     let key = chapter_key(manual, chapter.id.as_str());
     let mut doc = TantivyDocument::default();
@@ -139,7 +158,13 @@ pub fn document(fields: &Fields, manual: &ManualId, chapter: &Chapter, blob: &st
     doc.add_text(fields.body, &plain.text);
     doc.add_text(
         fields.plain,
-        format!("{}\n{}\n{}\n{}", chapter.title, plain.headings.join("\n"), chapter.tags.join("\n"), plain.text),
+        format!(
+            "{}\n{}\n{}\n{}",
+            chapter.title,
+            plain.headings.join("\n"),
+            chapter.tags.join("\n"),
+            plain.text
+        ),
     );
     doc.add_i64(fields.from, from);
     doc.add_i64(fields.to, to);

@@ -73,9 +73,10 @@ impl SearchIndex {
         let mut releases_of = BTreeMap::new();
         for manual in store.released_manuals()? {
             let releases = store.releases(&manual)?;
-            target
-                .manuals
-                .insert(manual.to_string(), releases.iter().map(IndexedRelease::of).collect());
+            target.manuals.insert(
+                manual.to_string(),
+                releases.iter().map(IndexedRelease::of).collect(),
+            );
             releases_of.insert(manual, releases);
         }
         if target == state {
@@ -83,11 +84,21 @@ impl SearchIndex {
         }
         let mut writer = self.writer()?;
         for (manual, releases) in &releases_of {
-            let indexed = state.manuals.get(manual.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let indexed = state
+                .manuals
+                .get(manual.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let target_list = &target.manuals[manual.as_str()];
             if target_list.starts_with(indexed) && !indexed.is_empty() {
                 let prev = &releases[indexed.len() - 1];
-                self.replay(&mut writer, store, manual, Some(prev), &releases[indexed.len()..])?;
+                self.replay(
+                    &mut writer,
+                    store,
+                    manual,
+                    Some(prev),
+                    &releases[indexed.len()..],
+                )?;
             } else {
                 if !indexed.is_empty() {
                     tracing::info!(%manual, "release history changed under the index; reindexing the manual");
@@ -96,7 +107,11 @@ impl SearchIndex {
                 self.replay(&mut writer, store, manual, None, releases)?;
             }
         }
-        for gone in state.manuals.keys().filter(|m| !target.manuals.contains_key(*m)) {
+        for gone in state
+            .manuals
+            .keys()
+            .filter(|m| !target.manuals.contains_key(*m))
+        {
             writer.delete_term(Term::from_field_text(self.fields.manual, gone));
         }
         let mut commit = writer.prepare_commit()?;
@@ -111,7 +126,9 @@ impl SearchIndex {
         let mut writer = self.writer()?;
         writer.delete_all_documents()?;
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&serde_json::to_string(&IndexedState::default()).expect("state serialises"));
+        commit.set_payload(
+            &serde_json::to_string(&IndexedState::default()).expect("state serialises"),
+        );
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
@@ -132,7 +149,8 @@ impl SearchIndex {
         let mut open: HashMap<String, Open> = HashMap::new();
         let mut prev_revision = prev.map(|r| r.revision.clone());
         for release in releases {
-            let changed = store.changed_chapters(manual, prev_revision.as_ref(), &release.revision)?;
+            let changed =
+                store.changed_chapters(manual, prev_revision.as_ref(), &release.revision)?;
             let today = day(release.date);
             let later: HashMap<&str, &str> = changed
                 .later
@@ -168,7 +186,14 @@ impl SearchIndex {
             prev_revision = Some(release.revision.clone());
         }
         for version in open.into_values().filter(|o| !o.in_index) {
-            writer.add_document(document(&self.fields, manual, &version.chapter, &version.blob, version.from, OPEN_END))?;
+            writer.add_document(document(
+                &self.fields,
+                manual,
+                &version.chapter,
+                &version.blob,
+                version.from,
+                OPEN_END,
+            ))?;
         }
         Ok(())
     }
@@ -199,26 +224,49 @@ impl SearchIndex {
         }
         // Two releases on one day: the earlier one's version was never in force.
         if version.from < day {
-            writer.add_document(document(&self.fields, manual, &version.chapter, &version.blob, version.from, day))?;
+            writer.add_document(document(
+                &self.fields,
+                manual,
+                &version.chapter,
+                &version.blob,
+                version.from,
+                day,
+            ))?;
         }
         Ok(())
     }
 
     /// The open version of a chapter as the index holds it, read back from the store.
-    fn open_in_index(&self, store: &Store, manual: &ManualId, id: &str) -> Result<Option<Open>, SearchError> {
+    fn open_in_index(
+        &self,
+        store: &Store,
+        manual: &ManualId,
+        id: &str,
+    ) -> Result<Option<Open>, SearchError> {
         let searcher = self.reader.searcher();
         let term = Term::from_field_text(self.fields.open_key, &chapter_key(manual, id));
-        let hits = searcher.search(&TermQuery::new(term, IndexRecordOption::Basic), &TopDocs::with_limit(1).order_by_score())?;
+        let hits = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
         let Some((_, address)) = hits.first() else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(*address)?;
-        let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let text = |f| {
+            doc.get_first(f)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
         let file = StoredFile {
             path: text(self.fields.path),
             blob: text(self.fields.blob),
         };
-        let from = doc.get_first(self.fields.from).and_then(|v| v.as_i64()).unwrap_or_default();
+        let from = doc
+            .get_first(self.fields.from)
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default();
         let chapter = store
             .read_chapters(manual, vec![file.clone()])?
             .pop()
