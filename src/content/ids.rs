@@ -16,14 +16,17 @@ pub struct InvalidId {
 
 const MAX_ID_LEN: usize = 100;
 
+/// The refusal of `value`, quoted (and cut) for a message.
+fn refusal(what: &'static str, value: &str, rule: &'static str) -> Result<(), InvalidId> {
+    Err(InvalidId {
+        what,
+        value: value.chars().take(120).collect(),
+        rule,
+    })
+}
+
 fn check_slug(what: &'static str, value: &str) -> Result<(), InvalidId> {
-    let refuse = |rule| {
-        Err(InvalidId {
-            what,
-            value: value.chars().take(120).collect(),
-            rule,
-        })
-    };
+    let refuse = |rule| refusal(what, value, rule);
     if value.is_empty() {
         return refuse("it is empty");
     }
@@ -109,13 +112,7 @@ slug_type!(
 );
 
 fn check_release_name(what: &'static str, value: &str) -> Result<(), InvalidId> {
-    let refuse = |rule| {
-        Err(InvalidId {
-            what,
-            value: value.chars().take(120).collect(),
-            rule,
-        })
-    };
+    let refuse = |rule| refusal(what, value, rule);
     if value.is_empty() {
         return refuse("it is empty");
     }

@@ -52,6 +52,15 @@ struct Open {
     in_index: bool,
 }
 
+/// Each chapter's blob, by chapter id.
+fn blobs_by_id<'a>(chapters: &'a [Chapter], blobs: &'a [String]) -> HashMap<&'a str, &'a str> {
+    chapters
+        .iter()
+        .zip(blobs)
+        .map(|(c, b)| (c.id.as_str(), b.as_str()))
+        .collect()
+}
+
 impl SearchIndex {
     /// What the index reflects, from its last commit.
     pub fn state(&self) -> Result<IndexedState, SearchError> {
@@ -152,18 +161,8 @@ impl SearchIndex {
             let changed =
                 store.changed_chapters(manual, prev_revision.as_ref(), &release.revision)?;
             let today = day(release.date);
-            let later: HashMap<&str, &str> = changed
-                .later
-                .iter()
-                .zip(&changed.later_blobs)
-                .map(|(c, b)| (c.id.as_str(), b.as_str()))
-                .collect();
-            let earlier: HashMap<&str, &str> = changed
-                .earlier
-                .iter()
-                .zip(&changed.earlier_blobs)
-                .map(|(c, b)| (c.id.as_str(), b.as_str()))
-                .collect();
+            let later = blobs_by_id(&changed.later, &changed.later_blobs);
+            let earlier = blobs_by_id(&changed.earlier, &changed.earlier_blobs);
             for (id, blob) in &earlier {
                 if later.get(id) != Some(blob) {
                     self.close(writer, store, manual, &mut open, id, today)?;
