@@ -127,11 +127,14 @@ impl Chapterhouse {
             Glossary::default()
         };
         let index = SearchIndex::open(&self.config.index_dir(), glossary)?;
+        // On first use the index catches up with whatever happened to the store while it
+        // was closed; afterwards every import keeps it in step.
+        index.catch_up(&self.store)?;
         Ok(self.index.get_or_init(|| index))
     }
 
     /// Brings the search index up to date with the store (after a crash, a restored
-    /// backup, or releases made with plain git).
+    /// backup, or releases made with plain git). Opening the index does this too.
     pub fn catch_up_index(&self) -> Result<bool, AppError> {
         Ok(self.index()?.catch_up(&self.store)?)
     }
@@ -146,7 +149,6 @@ impl Chapterhouse {
         if let Some(manual) = &request.manual {
             self.releases(manual)?;
         }
-        self.catch_up_index()?;
         let mut results = self.index()?.search(request)?;
         let mut in_force: BTreeMap<String, Option<String>> = BTreeMap::new();
         for hit in &mut results.hits {

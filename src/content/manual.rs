@@ -94,8 +94,21 @@ impl Snapshot {
 
         let mut chapters = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
-        for file in files.iter().filter(|f| f.path.ends_with(".md")) {
-            let chapter = Chapter::parse(&named(&file.path), text_of(file, &named)?)?;
+        let chapter_files: Vec<&SourceFile> =
+            files.iter().filter(|f| f.path.ends_with(".md")).collect();
+        // Parsing is independent per file; large manuals use every core.
+        let parsed = crate::parallel::in_chunks(chapter_files, 256, |chunk| {
+            chunk
+                .into_iter()
+                .map(|file| Chapter::parse(&named(&file.path), text_of(file, &named)?))
+                .collect::<Result<Vec<_>, ContentError>>()
+        });
+        for chapter in parsed
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
             if let Some(first) = seen.insert(chapter.id.to_string(), chapter.path.clone()) {
                 return Err(ContentError::file(
                     &chapter.path,

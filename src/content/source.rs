@@ -15,13 +15,26 @@ pub fn read_snapshot_dir(dir: &Path) -> Result<Vec<SourceFile>, ContentError> {
     if !meta.is_dir() {
         return Err(ContentError::file(&label, "is not a folder".into()));
     }
-    let mut files = Vec::new();
-    walk(dir, "", &mut files)?;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    let mut found = Vec::new();
+    walk(dir, "", &mut found)?;
+    found.sort();
+    // Reading is mostly waiting on the filesystem: read on every core.
+    let read = crate::parallel::in_chunks(found, 256, |chunk| {
+        chunk
+            .into_iter()
+            .map(|rel| {
+                let path = dir.join(&rel);
+                let bytes = fs::read(&path)
+                    .map_err(|e| ContentError::file(&path.display().to_string(), e.to_string()))?;
+                Ok(SourceFile { path: rel, bytes })
+            })
+            .collect::<Result<Vec<_>, ContentError>>()
+    });
+    Ok(read.into_iter().collect::<Result<Vec<_>, _>>()?.concat())
 }
 
-fn walk(root: &Path, prefix: &str, out: &mut Vec<SourceFile>) -> Result<(), ContentError> {
+/// Collects the relative paths of the files to read, checking sizes and refusing links.
+fn walk(root: &Path, prefix: &str, out: &mut Vec<String>) -> Result<(), ContentError> {
     let dir = root.join(prefix);
     let io_err = |path: &Path, e: std::io::Error| {
         ContentError::file(&path.display().to_string(), e.to_string())
@@ -66,8 +79,7 @@ fn walk(root: &Path, prefix: &str, out: &mut Vec<SourceFile>) -> Result<(), Cont
                     ),
                 ));
             }
-            let bytes = fs::read(entry.path()).map_err(|e| io_err(&entry.path(), e))?;
-            out.push(SourceFile { path: rel, bytes });
+            out.push(rel);
         } else {
             tracing::warn!(file = %entry.path().display(), "not a chapter or manual.toml; ignored");
         }

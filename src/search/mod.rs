@@ -201,65 +201,87 @@ impl SearchIndex {
             BooleanQuery::new(clauses)
         };
 
-        let mut fuzzy = false;
-        let mut text = builder.text_query(&user, &[]);
-        let mut total =
-            searcher.search(&filtered(text.box_clone(), request.manual.as_ref()), &Count)?;
-        let corrections = if total < FEW_HITS {
-            builder.corrections(&searcher, &user)?
-        } else {
-            Vec::new()
+        // One pass gives the count, the top hits and, without a manual filter, the counts
+        // per manual too. Typo tolerance reruns it only when the exact words found little.
+        let run = |text: &dyn Query| -> Result<Pass, SearchError> {
+            let facets_collector = || {
+                let mut c = FacetCollector::for_field("manual_facet");
+                c.add_facet("/");
+                c
+            };
+            let top = TopDocs::with_limit(limit).order_by_score();
+            let query = filtered(text.box_clone(), request.manual.as_ref());
+            let (hits, total, facets) = if request.manual.is_none() {
+                searcher.search(&query, &(top, Count, facets_collector()))?
+            } else {
+                let (hits, total) = searcher.search(&query, &(top, Count))?;
+                let facets =
+                    searcher.search(&filtered(text.box_clone(), None), &facets_collector())?;
+                (hits, total, facets)
+            };
+            let facets = facets
+                .get("/")
+                .map(|(facet, count)| (facet.to_path().join("/"), count))
+                .collect();
+            Ok(Pass {
+                hits,
+                total,
+                facets,
+            })
         };
-        if !corrections.is_empty() {
-            let tolerant = builder.text_query(&user, &corrections);
-            let tolerant_total = searcher.search(
-                &filtered(tolerant.box_clone(), request.manual.as_ref()),
-                &Count,
-            )?;
-            if tolerant_total > total {
-                text = tolerant;
-                total = tolerant_total;
-                fuzzy = true;
+        let mut text = builder.text_query(&user, &[]);
+        let mut pass = run(&*text)?;
+        let mut fuzzy = false;
+        if pass.total < FEW_HITS {
+            let corrections = builder.corrections(&searcher, &user)?;
+            if !corrections.is_empty() {
+                let tolerant = builder.text_query(&user, &corrections);
+                let tolerant_pass = run(&*tolerant)?;
+                if tolerant_pass.total > pass.total {
+                    text = tolerant;
+                    pass = tolerant_pass;
+                    fuzzy = true;
+                }
             }
         }
-        let query = filtered(text.box_clone(), request.manual.as_ref());
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-
-        let mut facet_collector = FacetCollector::for_field("manual_facet");
-        facet_collector.add_facet("/");
-        let facet_counts = searcher.search(&filtered(text.box_clone(), None), &facet_collector)?;
-        let facets = facet_counts
-            .get("/")
-            .map(|(facet, count)| (facet.to_path().join("/"), count))
-            .collect();
 
         let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        let mut stems = Vec::new();
+        text.query_terms(&mut |term, _| {
+            if term.field() == self.fields.body
+                && let Some(t) = term.value().as_str()
+            {
+                stems.push(t.to_owned());
+            }
+        });
+        let mut hits = Vec::with_capacity(pass.hits.len());
+        for (score, address) in pass.hits {
             let doc: TantivyDocument = searcher.doc(address)?;
             let field = |f| {
                 doc.get_first(f)
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
-                    .to_owned()
             };
-            let mut snippet = snippets.snippet_from_doc(&doc);
+            let body = field(self.fields.body);
+            let passage = best_paragraphs(body, &stems);
+            let mut snippet = snippets.snippet(&passage);
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let html = if snippet.fragment().trim().is_empty() {
-                opening_words(&field(self.fields.body))
+                opening_words(body)
             } else {
                 snippet.to_html()
             };
             hits.push(Hit {
-                manual: field(self.fields.manual),
-                id: field(self.fields.id),
-                title: field(self.fields.title),
+                manual: field(self.fields.manual).to_owned(),
+                id: field(self.fields.id).to_owned(),
+                title: field(self.fields.title).to_owned(),
                 release: None,
                 score,
                 snippet: html.split_whitespace().collect::<Vec<_>>().join(" "),
             });
         }
+        let (total, facets) = (pass.total, pass.facets);
         Ok(SearchResults {
             query: user.text,
             total,
@@ -268,6 +290,44 @@ impl SearchIndex {
             fuzzy,
         })
     }
+}
+
+/// One search's raw results.
+struct Pass {
+    hits: Vec<(f32, tantivy::DocAddress)>,
+    total: usize,
+    facets: BTreeMap<String, u64>,
+}
+
+/// The paragraphs of a body most likely to hold the best passage: those where the query's
+/// stems occur most (as substrings of the lower-cased text), kept in their order. The
+/// snippet generator, which stems every word it reads, then works on a few paragraphs
+/// rather than on the whole chapter.
+fn best_paragraphs(body: &str, stems: &[String]) -> String {
+    const KEEP: usize = 3;
+    if stems.is_empty() {
+        return String::new();
+    }
+    let mut scored: Vec<(usize, usize)> = body
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let lower = line.to_lowercase();
+            let hits: usize = stems
+                .iter()
+                .map(|s| lower.matches(s.as_str()).count())
+                .sum();
+            (hits > 0).then_some((hits, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut keep: Vec<usize> = scored.into_iter().take(KEEP).map(|(_, i)| i).collect();
+    keep.sort_unstable();
+    let lines: Vec<&str> = body.lines().collect();
+    keep.into_iter()
+        .map(|i| lines[i])
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The first words of a text, HTML-escaped, for a hit matched only by its title.

@@ -150,9 +150,15 @@ impl QueryBuilder<'_> {
         Box::new(BooleanQuery::new(per_field))
     }
 
-    /// A phrase in every weighted field (or a word, when it analyses to one token).
+    /// A phrase in the title, headings and body (or a word, when it analyses to one token).
+    /// Stop words hold their places but are not looked up: "until the child" matches
+    /// "until <any word> child", without reading the longest posting lists in the index.
     fn phrase_clause(&self, text: &str, boost: f32) -> Option<Box<dyn Query>> {
-        let tokens = self.tokens(STEMMED, text);
+        let mut tokens = self.tokens(QUERY, text);
+        if tokens.len() < 2 {
+            // Nothing, one word, or only stop words: then every word counts.
+            tokens = self.tokens(STEMMED, text);
+        }
         match tokens.len() {
             0 => None,
             1 => Some(Box::new(BoostQuery::new(
@@ -160,21 +166,24 @@ impl QueryBuilder<'_> {
                 boost,
             ))),
             _ => {
-                let per_field = WEIGHTS
-                    .iter()
-                    .map(|(w, weight)| {
-                        let field = w.field(self.fields);
-                        let terms = tokens
-                            .iter()
-                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                            .collect();
-                        let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
+                let per_field = [
+                    (self.fields.title, WEIGHTS[0].1),
+                    (self.fields.headings, WEIGHTS[1].1),
+                    (self.fields.body, WEIGHTS[3].1),
+                ]
+                .into_iter()
+                .map(|(field, weight)| {
+                    let terms = tokens
+                        .iter()
+                        .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                        .collect();
+                    let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
                 Some(Box::new(BooleanQuery::new(per_field)))
             }
         }

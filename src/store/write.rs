@@ -131,7 +131,7 @@ impl Store {
     ) -> Result<git2::Oid, StoreError> {
         #[derive(Default)]
         struct Dir<'a> {
-            files: Vec<(&'a str, &'a [u8])>,
+            files: Vec<(&'a str, &'a [u8], git2::Oid)>,
             dirs: HashMap<&'a str, Dir<'a>>,
         }
         fn write(
@@ -140,10 +140,9 @@ impl Store {
             known: &HashSet<git2::Oid>,
         ) -> Result<git2::Oid, StoreError> {
             let mut builder = store.repo.treebuilder(None)?;
-            for (name, bytes) in &dir.files {
-                let hash = git2::Oid::hash_object(git2::ObjectType::Blob, bytes)?;
-                let blob = if known.contains(&hash) {
-                    hash
+            for (name, bytes, hash) in &dir.files {
+                let blob = if known.contains(hash) {
+                    *hash
                 } else {
                     store.repo.blob(bytes)?
                 };
@@ -154,15 +153,26 @@ impl Store {
             }
             Ok(builder.write()?)
         }
+        // Hashing every file is most of an import's work: spread it over the cores.
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let hashes: Vec<git2::Oid> = crate::parallel::in_chunks(refs, 64, |chunk| {
+            chunk
+                .into_iter()
+                .map(|f| git2::Oid::hash_object(git2::ObjectType::Blob, &f.bytes))
+                .collect::<Result<Vec<_>, git2::Error>>()
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .concat();
         let mut root = Dir::default();
-        for file in files {
+        for (file, hash) in files.iter().zip(hashes) {
             let mut parts: Vec<&str> = file.path.split('/').collect();
             let name = parts.pop().unwrap_or_default();
             let mut dir = &mut root;
             for part in parts {
                 dir = dir.dirs.entry(part).or_default();
             }
-            dir.files.push((name, &file.bytes));
+            dir.files.push((name, &file.bytes, hash));
         }
         write(self, &root, known)
     }
