@@ -149,22 +149,7 @@ impl Chapterhouse {
         if let Some(manual) = &request.manual {
             self.releases(manual)?;
         }
-        let mut results = self.index()?.search(request)?;
-        let mut in_force: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for hit in &mut results.hits {
-            let release = match in_force.get(&hit.manual) {
-                Some(r) => r.clone(),
-                None => {
-                    let r = match hit.manual.parse::<ManualId>() {
-                        Ok(m) => self.release_at(&m, request.at)?.map(|r| r.name.to_string()),
-                        Err(_) => None,
-                    };
-                    in_force.insert(hit.manual.clone(), r.clone());
-                    r
-                }
-            };
-            hit.release = release;
-        }
+        let results = self.index()?.search(request)?;
         Ok(results)
     }
 

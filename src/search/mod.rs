@@ -73,7 +73,7 @@ pub struct Hit {
     pub manual: String,
     pub id: String,
     pub title: String,
-    /// The release in force at the searched date (filled in by the caller).
+    /// The release in force at the searched date.
     pub release: Option<String>,
     pub score: f32,
     /// HTML: the best-matching passage, escaped, matches in `<mark>`.
@@ -94,6 +94,8 @@ pub struct SearchResults {
 
 /// The index on disk.
 pub struct SearchIndex {
+    /// What the index reflects, kept in memory for naming the release of each hit.
+    indexed: std::sync::Mutex<IndexedState>,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -125,13 +127,16 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(SearchIndex {
+        let mut search_index = SearchIndex {
+            indexed: std::sync::Mutex::new(IndexedState::default()),
             index,
             reader,
             fields,
             glossary,
             path: dir.to_owned(),
-        })
+        };
+        search_index.indexed = std::sync::Mutex::new(search_index.state()?);
+        Ok(search_index)
     }
 
     /// Where the index lives.
@@ -165,12 +170,13 @@ impl SearchIndex {
             return Err(SearchError::EmptyQuery);
         }
         let limit = request.limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
         let builder = QueryBuilder {
             index: &self.index,
             fields: &self.fields,
             glossary: &self.glossary,
+            searcher: &searcher,
         };
-        let searcher = self.reader.searcher();
         let at = schema::day(request.at);
         let in_force: Vec<(Occur, Box<dyn Query>)> = vec![
             (
@@ -233,7 +239,7 @@ impl SearchIndex {
         let mut pass = run(&*text)?;
         let mut fuzzy = false;
         if pass.total < FEW_HITS {
-            let corrections = builder.corrections(&searcher, &user)?;
+            let corrections = builder.corrections(&user)?;
             if !corrections.is_empty() {
                 let tolerant = builder.text_query(&user, &corrections);
                 let tolerant_pass = run(&*tolerant)?;
@@ -255,6 +261,11 @@ impl SearchIndex {
                 stems.push(t.to_owned());
             }
         });
+        let indexed = self
+            .indexed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut hits = Vec::with_capacity(pass.hits.len());
         for (score, address) in pass.hits {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -276,7 +287,9 @@ impl SearchIndex {
                 manual: field(self.fields.manual).to_owned(),
                 id: field(self.fields.id).to_owned(),
                 title: field(self.fields.title).to_owned(),
-                release: None,
+                release: indexed
+                    .release_at(field(self.fields.manual), request.at)
+                    .map(str::to_owned),
                 score,
                 snippet: html.split_whitespace().collect::<Vec<_>>().join(" "),
             });

@@ -113,6 +113,7 @@ pub struct QueryBuilder<'a> {
     pub index: &'a Index,
     pub fields: &'a Fields,
     pub glossary: &'a Glossary,
+    pub searcher: &'a Searcher,
 }
 
 impl QueryBuilder<'_> {
@@ -153,12 +154,29 @@ impl QueryBuilder<'_> {
     /// A phrase in the title, headings and body (or a word, when it analyses to one token).
     /// Stop words hold their places but are not looked up: "until the child" matches
     /// "until <any word> child", without reading the longest posting lists in the index.
-    fn phrase_clause(&self, text: &str, boost: f32) -> Option<Box<dyn Query>> {
+    /// `always_in_body: false` leaves the body out when every word of the phrase is common (in
+    /// more than a quarter of the documents, and in thousands of them): checking word
+    /// positions in most of a large index costs more than such a phrase is worth outside
+    /// titles and headings.
+    fn phrase_clause(
+        &self,
+        text: &str,
+        boost: f32,
+        always_in_body: bool,
+    ) -> Option<Box<dyn Query>> {
         let mut tokens = self.tokens(QUERY, text);
         if tokens.len() < 2 {
             // Nothing, one word, or only stop words: then every word counts.
             tokens = self.tokens(STEMMED, text);
         }
+        // Small indexes check every phrase everywhere: it costs nothing there.
+        let common = (self.searcher.num_docs() / 4).max(2_000);
+        let in_body = always_in_body
+            || tokens.iter().any(|(_, t)| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(self.fields.body, t))
+                    .is_ok_and(|n| n <= common)
+            });
         match tokens.len() {
             0 => None,
             1 => Some(Box::new(BoostQuery::new(
@@ -166,24 +184,27 @@ impl QueryBuilder<'_> {
                 boost,
             ))),
             _ => {
-                let per_field = [
+                let mut fields = vec![
                     (self.fields.title, WEIGHTS[0].1),
                     (self.fields.headings, WEIGHTS[1].1),
-                    (self.fields.body, WEIGHTS[3].1),
-                ]
-                .into_iter()
-                .map(|(field, weight)| {
-                    let terms = tokens
-                        .iter()
-                        .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                        .collect();
-                    let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
+                ];
+                if in_body {
+                    fields.push((self.fields.body, WEIGHTS[3].1));
+                }
+                let per_field = fields
+                    .into_iter()
+                    .map(|(field, weight)| {
+                        let terms = tokens
+                            .iter()
+                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                            .collect();
+                        let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
                 Some(Box::new(BooleanQuery::new(per_field)))
             }
         }
@@ -207,11 +228,14 @@ impl QueryBuilder<'_> {
         }
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
-            clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
+            clauses.extend(
+                self.phrase_clause(phrase, 2.0, true)
+                    .map(|q| (Occur::Should, q)),
+            );
         }
         for form in self.glossary.alternatives(&query.all_words()) {
             clauses.extend(
-                self.phrase_clause(&form.join(" "), 1.0)
+                self.phrase_clause(&form.join(" "), 1.0, false)
                     .map(|q| (Occur::Should, q)),
             );
         }
@@ -227,11 +251,8 @@ impl QueryBuilder<'_> {
     /// Likely spellings of the query's words of five letters or more that appear nowhere
     /// in the manuals: for each, the indexed word within one edit (two for words of eight
     /// letters or more) that the most chapters use.
-    pub fn corrections(
-        &self,
-        searcher: &Searcher,
-        query: &UserQuery,
-    ) -> Result<Vec<String>, tantivy::TantivyError> {
+    pub fn corrections(&self, query: &UserQuery) -> Result<Vec<String>, tantivy::TantivyError> {
+        let searcher = self.searcher;
         let mut out = Vec::new();
         for word in &query.words {
             let lower = word.to_lowercase();

@@ -33,6 +33,18 @@ struct IndexedRelease {
     revision: String,
 }
 
+impl IndexedState {
+    /// The name of the release of `manual` in force on `day`, as the index knows it.
+    pub fn release_at(&self, manual: &str, day: NaiveDate) -> Option<&str> {
+        self.manuals
+            .get(manual)?
+            .iter()
+            .rev()
+            .find(|r| r.date <= day)
+            .map(|r| r.name.as_str())
+    }
+}
+
 impl IndexedRelease {
     fn of(r: &Release) -> IndexedRelease {
         IndexedRelease {
@@ -127,6 +139,7 @@ impl SearchIndex {
         commit.set_payload(&serde_json::to_string(&target).expect("state serialises"));
         commit.commit()?;
         self.reader.reload()?;
+        *self.indexed.lock().unwrap_or_else(|p| p.into_inner()) = target;
         Ok(true)
     }
 

@@ -314,3 +314,27 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn an_acronym_finds_a_chapter_that_only_writes_it_out_in_its_text_and_back() {
+    let ws = Workspace::new();
+    let s1 = ws.snapshot(
+        "s1",
+        &[
+            ("risk.md", &chapter("Working Together on High Risk Cases", "Refer the case to the Multi-Agency Risk Assessment Conference without delay.\n")),
+            ("short.md", &chapter("Quick Guide", "Book a place at the next MARAC.\n")),
+            ("other.md", &chapter("Other", "Nothing relevant here.\n")),
+        ],
+    );
+    ws.import(&s1, "r1", "2024-01-01").ok();
+    let found = ids(&search(&ws, &["MARAC"]));
+    assert!(found.contains(&"m/risk".to_owned()), "{found:?}");
+    let found = ids(&search(&ws, &["multi-agency risk assessment conference"]));
+    assert_eq!(
+        found[..2]
+            .iter()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>(),
+        ["m/risk", "m/short"].into()
+    );
+}
