@@ -51,6 +51,26 @@ pub enum AppError {
     Search(#[from] SearchError),
     #[error("{0}")]
     Config(String),
+    #[error("no release of {manual} was in force on {day}")]
+    NothingInForce { manual: ManualId, day: NaiveDate },
+    #[error("manual {manual} has no chapter {id:?} in release {release}")]
+    UnknownChapter {
+        manual: ManualId,
+        id: String,
+        release: ReleaseName,
+    },
+}
+
+/// A manual as the list of manuals shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ManualSummary {
+    pub id: ManualId,
+    pub title: String,
+    pub description: Option<String>,
+    /// In force today; `None` when every release is scheduled.
+    pub current: Option<Release>,
+    /// The newest release, scheduled ones included.
+    pub latest: Release,
 }
 
 /// A release to import from a snapshot folder.
@@ -262,6 +282,54 @@ impl Chapterhouse {
     /// scheduled and becomes current on its date, with nothing to restart.
     pub fn current_release(&self, manual: &ManualId) -> Result<Option<Release>, AppError> {
         self.release_at(manual, self.today())
+    }
+
+    /// Every manual with at least one release: its title and its current and latest
+    /// releases.
+    pub fn manual_summaries(&self) -> Result<Vec<ManualSummary>, AppError> {
+        let today = self.today();
+        let mut out = Vec::new();
+        for manual in self.store.released_manuals()? {
+            let releases = self.store.releases(&manual)?;
+            let Some(latest) = releases.last().cloned() else { continue };
+            let current = releases.iter().rev().find(|r| r.in_force_on(today)).cloned();
+            let info = self.store.manual_info_at(&current.as_ref().unwrap_or(&latest).revision, &manual)?;
+            out.push(ManualSummary {
+                id: manual,
+                title: info.title,
+                description: info.description,
+                current,
+                latest,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The release a reader asked for: by name, in force on a date, or current.
+    pub fn resolve_release(
+        &self,
+        manual: &ManualId,
+        at: Option<NaiveDate>,
+        release: Option<&str>,
+    ) -> Result<Release, AppError> {
+        let releases = self.releases(manual)?;
+        if let Some(name) = release {
+            return Ok(self.store.release(manual, name)?);
+        }
+        let day = at.unwrap_or_else(|| self.today());
+        releases
+            .into_iter()
+            .rev()
+            .find(|r| r.in_force_on(day))
+            .ok_or(AppError::NothingInForce {
+                manual: manual.clone(),
+                day,
+            })
+    }
+
+    /// The whole manual as a release fixed it.
+    pub fn contents(&self, manual: &ManualId, release: &Release) -> Result<Snapshot, AppError> {
+        Ok(self.store.snapshot_at(&release.revision, manual)?)
     }
 
     /// The notice for `to` (default: the latest release) against `from` (default: the

@@ -24,12 +24,19 @@ struct Cli {
     /// The data folder: store, index, database, outbox [default: from config, ./data]
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// What to do [default: serve]
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the manuals over HTTP (the default command).
+    Serve {
+        /// Address to listen on [default: server.listen, 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Make a manual's content equal to a snapshot folder, commit it and publish a release.
     Import {
         /// The folder holding manual.toml and the chapter files
@@ -169,11 +176,14 @@ pub fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    // The server logs its requests; one-shot commands keep stderr for their one-line answer.
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
+    let default_level = if serving { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .init();
     match run(cli) {
@@ -191,7 +201,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = cli.data {
         config.data.dir = dir;
     }
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve { listen: None }) {
+        Command::Serve { listen } => {
+            let listen = listen.unwrap_or_else(|| config.server.listen.clone());
+            let app = Chapterhouse::open(config)?;
+            app.seed_sample_if_empty()?;
+            app.catch_up_index()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(crate::web::serve(app, &listen))?;
+        }
         Command::Import {
             snapshot_dir,
             manual,

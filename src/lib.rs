@@ -15,3 +15,4 @@ pub mod parallel;
 pub mod sample;
 pub mod search;
 pub mod store;
+pub mod web;

@@ -11,6 +11,19 @@ pub struct PlainText {
     pub headings: Vec<String>,
 }
 
+/// Renders a chapter body as HTML for reading. Raw HTML and scripts in the Markdown are
+/// sanitised away (ammonia): only safe elements and attributes, and only http(s) and
+/// mailto links, reach a page.
+pub fn to_html(body: &str) -> String {
+    let mut unsafe_html = String::with_capacity(body.len() * 3 / 2);
+    let options = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    pulldown_cmark::html::push_html(&mut unsafe_html, Parser::new_ext(body, options));
+    ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(&unsafe_html)
+        .to_string()
+}
+
 /// Strips Markdown down to its words. Raw HTML is dropped: it is markup, not words.
 pub fn plain_text(body: &str) -> PlainText {
     let mut out = PlainText::default();
@@ -54,6 +67,19 @@ pub fn plain_text(body: &str) -> PlainText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_is_rendered_and_sanitised() {
+        let html = to_html(
+            "## 1. Scope\n\nText with <script>alert(1)</script> and \
+             [bad](javascript:alert(1)) and <img src=x onerror=alert(1)> and [good](https://gov.uk).\n",
+        );
+        assert!(html.contains("<h2>1. Scope</h2>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(html.contains("href=\"https://gov.uk\""), "{html}");
+    }
 
     #[test]
     fn markup_is_dropped_and_headings_collected() {

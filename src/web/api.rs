@@ -1,0 +1,212 @@
+//! The read side of the JSON API under `/api/v1` (SPEC §7), over the application.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{AppState, WebError};
+use crate::app::AppError;
+use crate::content::{ManualId, markdown};
+use crate::search::SearchRequest;
+use crate::store::Release;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/manuals", get(manuals))
+        .route("/manuals/{manual}/chapters", get(chapters))
+        .route("/manuals/{manual}/chapters/{id}", get(chapter))
+        .route("/manuals/{manual}/releases", get(releases))
+        .route("/manuals/{manual}/releases/{release}", get(release))
+        .route("/manuals/{manual}/diff", get(diff))
+        .route("/search", get(search))
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn manual_id(text: &str) -> Result<ManualId, WebError> {
+    text.parse().map_err(|_| {
+        WebError::from(AppError::UnknownManual(text.chars().take(80).collect()))
+    })
+}
+
+fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {
+    match params.get(name).map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(text) => crate::cli::parse_date(text)
+            .map(Some)
+            .map_err(|e| WebError::bad_request(format!("{name}: {e}"))),
+    }
+}
+
+/// `/healthz`: the server answers and its store can be read.
+pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
+    let manuals = state.run(|app| Ok(app.store().released_manuals()?.len())).await?;
+    Ok(Json(json!({ "status": "ok", "manuals": manuals })))
+}
+
+/// Anything else: a helpful 404.
+pub async fn not_found() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": "no such page; the API lives under /api/v1 (start with /api/v1/manuals)" })),
+    )
+}
+
+async fn manuals(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
+    let list = state.run(|app| app.manual_summaries()).await?;
+    Ok(Json(serde_json::to_value(list).expect("manuals serialise")))
+}
+
+#[derive(Serialize)]
+struct ReleaseJson<'a> {
+    name: &'a str,
+    date: NaiveDate,
+    scheduled: bool,
+    revision: &'a str,
+    notes: &'a std::collections::BTreeMap<crate::content::ChapterId, String>,
+}
+
+fn release_json(r: &Release, today: NaiveDate) -> Value {
+    serde_json::to_value(ReleaseJson {
+        name: r.name.as_str(),
+        date: r.date,
+        scheduled: !r.in_force_on(today),
+        revision: r.revision.as_str(),
+        notes: &r.notes,
+    })
+    .expect("release serialises")
+}
+
+async fn releases(State(state): State<AppState>, Path(manual): Path<String>) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let list = state
+        .run(move |app| {
+            let today = app.today();
+            Ok(app.releases(&manual)?.iter().map(|r| release_json(r, today)).collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(Json(Value::Array(list)))
+}
+
+async fn release(
+    State(state): State<AppState>,
+    Path((manual, release)): Path<(String, String)>,
+) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let notice = state.run(move |app| app.notice(&manual, None, Some(&release))).await?;
+    Ok(Json(notice.to_json()))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    Query(params): Params,
+) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let notice = state
+        .run(move |app| {
+            let from = params.get("from").filter(|s| !s.is_empty()).map(String::as_str);
+            let to = params.get("to").filter(|s| !s.is_empty()).map(String::as_str);
+            app.notice(&manual, from, to)
+        })
+        .await?;
+    Ok(Json(notice.to_json()))
+}
+
+async fn chapters(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    Query(params): Params,
+) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let at = date_param(&params, "at")?;
+    let value = state
+        .run(move |app| {
+            let release = app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let snapshot = app.contents(&manual, &release)?;
+            let chapters: Vec<Value> = snapshot
+                .chapters
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id, "title": c.title, "kind": c.kind, "url": c.url,
+                        "section": c.section, "tags": c.tags,
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "manual": manual, "title": snapshot.info.title,
+                "release": release.name, "date": release.date, "chapters": chapters,
+            }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+async fn chapter(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    Query(params): Params,
+) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let at = date_param(&params, "at")?;
+    let value = state
+        .run(move |app| {
+            let release = app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let snapshot = app.contents(&manual, &release)?;
+            let chapter = snapshot
+                .chapters
+                .into_iter()
+                .find(|c| c.id.as_str() == id)
+                .ok_or_else(|| AppError::UnknownChapter {
+                    manual: manual.clone(),
+                    id: id.chars().take(80).collect(),
+                    release: release.name.clone(),
+                })?;
+            let html = markdown::to_html(&chapter.body);
+            Ok(json!({
+                "manual": manual, "id": chapter.id, "title": chapter.title, "kind": chapter.kind,
+                "url": chapter.url, "section": chapter.section, "tags": chapter.tags,
+                "review_due": chapter.review_due, "markdown": chapter.body, "html": html,
+                "release": release.name, "date": release.date, "revision": release.revision,
+            }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+async fn search(State(state): State<AppState>, Query(params): Params) -> Result<Json<Value>, WebError> {
+    let query = params.get("q").cloned().unwrap_or_default();
+    let manual = match params.get("manual").filter(|m| !m.is_empty()) {
+        Some(m) => Some(manual_id(m)?),
+        None => None,
+    };
+    let at = date_param(&params, "at")?;
+    let limit = match params.get("limit").filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => Some(
+            l.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=crate::search::MAX_LIMIT).contains(n))
+                .ok_or_else(|| WebError::bad_request("limit must be a number from 1 to 100"))?,
+        ),
+    };
+    let value = state
+        .run(move |app| {
+            let at = at.unwrap_or_else(|| app.today());
+            let limit = limit.unwrap_or(app.config().search.default_limit);
+            let results = app.search(&SearchRequest { query, manual, at, limit })?;
+            let mut value = serde_json::to_value(results).expect("results serialise");
+            value["at"] = json!(at);
+            Ok(value)
+        })
+        .await?;
+    Ok(Json(value))
+}

@@ -1,0 +1,99 @@
+//! The web server (axum): routes, shared state and the bridge from async handlers to the
+//! blocking engines underneath.
+
+mod api;
+mod error;
+
+pub use error::WebError;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{AppError, Chapterhouse};
+
+/// Largest request body accepted (a chapter file with room to spare).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// What every handler shares: the application. git2's repository handle is not shared
+/// between threads, so requests take turns with it; each turn is short.
+#[derive(Clone)]
+pub struct AppState {
+    app: Arc<Mutex<Chapterhouse>>,
+}
+
+impl AppState {
+    pub fn new(app: Chapterhouse) -> AppState {
+        AppState {
+            app: Arc::new(Mutex::new(app)),
+        }
+    }
+
+    /// Runs `work` on the application off the async runtime (git2, tantivy and the
+    /// filesystem block).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Chapterhouse) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || {
+            let app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&app)
+        })
+        .await
+        .map_err(|e| WebError::internal(format!("request task failed: {e}")))?
+        .map_err(WebError::from)
+    }
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(api::health))
+        .nest("/api/v1", api::routes())
+        .fallback(api::not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests under way. Prints the address it
+/// listens on (useful with port 0) as its first line of output.
+pub async fn serve(app: Chapterhouse, listen: &str) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    println!("chapterhouse listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, router(AppState::new(app)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
