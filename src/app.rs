@@ -291,9 +291,17 @@ impl Chapterhouse {
         let mut out = Vec::new();
         for manual in self.store.released_manuals()? {
             let releases = self.store.releases(&manual)?;
-            let Some(latest) = releases.last().cloned() else { continue };
-            let current = releases.iter().rev().find(|r| r.in_force_on(today)).cloned();
-            let info = self.store.manual_info_at(&current.as_ref().unwrap_or(&latest).revision, &manual)?;
+            let Some(latest) = releases.last().cloned() else {
+                continue;
+            };
+            let current = releases
+                .iter()
+                .rev()
+                .find(|r| r.in_force_on(today))
+                .cloned();
+            let info = self
+                .store
+                .manual_info_at(&current.as_ref().unwrap_or(&latest).revision, &manual)?;
             out.push(ManualSummary {
                 id: manual,
                 title: info.title,

@@ -207,7 +207,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Chapterhouse::open(config)?;
             app.seed_sample_if_empty()?;
             app.catch_up_index()?;
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(crate::web::serve(app, &listen))?;
         }
         Command::Import {

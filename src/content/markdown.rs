@@ -16,7 +16,8 @@ pub struct PlainText {
 /// mailto links, reach a page.
 pub fn to_html(body: &str) -> String {
     let mut unsafe_html = String::with_capacity(body.len() * 3 / 2);
-    let options = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let options =
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
     pulldown_cmark::html::push_html(&mut unsafe_html, Parser::new_ext(body, options));
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -31,9 +31,8 @@ pub fn routes() -> Router<AppState> {
 type Params = Query<HashMap<String, String>>;
 
 fn manual_id(text: &str) -> Result<ManualId, WebError> {
-    text.parse().map_err(|_| {
-        WebError::from(AppError::UnknownManual(text.chars().take(80).collect()))
-    })
+    text.parse()
+        .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
 }
 
 fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {
@@ -47,7 +46,9 @@ fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<Nai
 
 /// `/healthz`: the server answers and its store can be read.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
-    let manuals = state.run(|app| Ok(app.store().released_manuals()?.len())).await?;
+    let manuals = state
+        .run(|app| Ok(app.store().released_manuals()?.len()))
+        .await?;
     Ok(Json(json!({ "status": "ok", "manuals": manuals })))
 }
 
@@ -55,7 +56,9 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebErr
 pub async fn not_found() -> (StatusCode, Json<Value>) {
     (
         StatusCode::NOT_FOUND,
-        Json(json!({ "error": "no such page; the API lives under /api/v1 (start with /api/v1/manuals)" })),
+        Json(
+            json!({ "error": "no such page; the API lives under /api/v1 (start with /api/v1/manuals)" }),
+        ),
     )
 }
 
@@ -84,12 +87,19 @@ fn release_json(r: &Release, today: NaiveDate) -> Value {
     .expect("release serialises")
 }
 
-async fn releases(State(state): State<AppState>, Path(manual): Path<String>) -> Result<Json<Value>, WebError> {
+async fn releases(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+) -> Result<Json<Value>, WebError> {
     let manual = manual_id(&manual)?;
     let list = state
         .run(move |app| {
             let today = app.today();
-            Ok(app.releases(&manual)?.iter().map(|r| release_json(r, today)).collect::<Vec<_>>())
+            Ok(app
+                .releases(&manual)?
+                .iter()
+                .map(|r| release_json(r, today))
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(Json(Value::Array(list)))
@@ -100,7 +110,9 @@ async fn release(
     Path((manual, release)): Path<(String, String)>,
 ) -> Result<Json<Value>, WebError> {
     let manual = manual_id(&manual)?;
-    let notice = state.run(move |app| app.notice(&manual, None, Some(&release))).await?;
+    let notice = state
+        .run(move |app| app.notice(&manual, None, Some(&release)))
+        .await?;
     Ok(Json(notice.to_json()))
 }
 
@@ -112,8 +124,14 @@ async fn diff(
     let manual = manual_id(&manual)?;
     let notice = state
         .run(move |app| {
-            let from = params.get("from").filter(|s| !s.is_empty()).map(String::as_str);
-            let to = params.get("to").filter(|s| !s.is_empty()).map(String::as_str);
+            let from = params
+                .get("from")
+                .filter(|s| !s.is_empty())
+                .map(String::as_str);
+            let to = params
+                .get("to")
+                .filter(|s| !s.is_empty())
+                .map(String::as_str);
             app.notice(&manual, from, to)
         })
         .await?;
@@ -129,7 +147,8 @@ async fn chapters(
     let at = date_param(&params, "at")?;
     let value = state
         .run(move |app| {
-            let release = app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let release =
+                app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
             let snapshot = app.contents(&manual, &release)?;
             let chapters: Vec<Value> = snapshot
                 .chapters
@@ -159,7 +178,8 @@ async fn chapter(
     let at = date_param(&params, "at")?;
     let value = state
         .run(move |app| {
-            let release = app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let release =
+                app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
             let snapshot = app.contents(&manual, &release)?;
             let chapter = snapshot
                 .chapters
@@ -182,7 +202,10 @@ async fn chapter(
     Ok(Json(value))
 }
 
-async fn search(State(state): State<AppState>, Query(params): Params) -> Result<Json<Value>, WebError> {
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, WebError> {
     let query = params.get("q").cloned().unwrap_or_default();
     let manual = match params.get("manual").filter(|m| !m.is_empty()) {
         Some(m) => Some(manual_id(m)?),
@@ -202,7 +225,12 @@ async fn search(State(state): State<AppState>, Query(params): Params) -> Result<
         .run(move |app| {
             let at = at.unwrap_or_else(|| app.today());
             let limit = limit.unwrap_or(app.config().search.default_limit);
-            let results = app.search(&SearchRequest { query, manual, at, limit })?;
+            let results = app.search(&SearchRequest {
+                query,
+                manual,
+                at,
+                limit,
+            })?;
             let mut value = serde_json::to_value(results).expect("results serialise");
             value["at"] = json!(at);
             Ok(value)

@@ -44,16 +44,18 @@ impl From<AppError> for WebError {
             | AppError::Store(StoreError::UnknownManual(_) | StoreError::UnknownRelease { .. }) => {
                 StatusCode::NOT_FOUND
             }
-            AppError::Content(_) | AppError::Notes { .. } | AppError::Store(StoreError::Content(_)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Content(_)
+            | AppError::Notes { .. }
+            | AppError::Store(StoreError::Content(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NothingToReport { .. }
             | AppError::DateBeforeLatest { .. }
-            | AppError::Store(StoreError::ReleaseExists { .. } | StoreError::Conflict) => StatusCode::CONFLICT,
+            | AppError::Store(StoreError::ReleaseExists { .. } | StoreError::Conflict) => {
+                StatusCode::CONFLICT
+            }
             AppError::Search(SearchError::EmptyQuery) => StatusCode::BAD_REQUEST,
-            AppError::Store(StoreError::Git(_))
-            | AppError::Search(_)
-            | AppError::Config(_) => return WebError::internal(e.to_string()),
+            AppError::Store(StoreError::Git(_)) | AppError::Search(_) | AppError::Config(_) => {
+                return WebError::internal(e.to_string());
+            }
         };
         WebError {
             status,
@@ -64,6 +66,10 @@ impl From<AppError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({ "error": self.message }))).into_response()
+        (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response()
     }
 }

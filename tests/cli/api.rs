@@ -28,13 +28,19 @@ impl Server {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let base = line
             .trim()
             .strip_prefix("chapterhouse listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        Server { child, base, _ws: ws }
+        Server {
+            child,
+            base,
+            _ws: ws,
+        }
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
@@ -63,7 +69,12 @@ fn health_and_the_list_of_manuals() {
     assert_eq!(health["manuals"], 2);
     let (status, manuals) = s.get("/api/v1/manuals");
     assert_eq!(status, 200);
-    let children = manuals.as_array().unwrap().iter().find(|m| m["id"] == "children").unwrap();
+    let children = manuals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "children")
+        .unwrap();
     assert_eq!(children["title"], "Safeguarding Children Procedures");
     assert_eq!(children["current"]["name"], "2024-04");
 }
@@ -73,7 +84,12 @@ fn releases_and_their_notices() {
     let s = sample_server();
     let (status, list) = s.get("/api/v1/manuals/children/releases");
     assert_eq!(status, 200);
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["2024-03", "2024-04"]);
     let (status, notice) = s.get("/api/v1/manuals/children/releases/2024-04");
     assert_eq!(status, 200);
@@ -96,13 +112,26 @@ fn chapters_now_and_as_they_stood() {
     let (status, c) = s.get("/api/v1/manuals/children/chapters/section-47-enquiries");
     assert_eq!(status, 200);
     assert_eq!(c["release"], "2024-04");
-    assert!(c["markdown"].as_str().unwrap().contains("## 13. National multi-agency practice standards"));
-    assert!(c["html"].as_str().unwrap().contains("<h2>13. National multi-agency practice standards"));
+    assert!(
+        c["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## 13. National multi-agency practice standards")
+    );
+    assert!(
+        c["html"]
+            .as_str()
+            .unwrap()
+            .contains("<h2>13. National multi-agency practice standards")
+    );
     let (_, old) = s.get("/api/v1/manuals/children/chapters/section-47-enquiries?at=2024-03-20");
     assert_eq!(old["release"], "2024-03");
     assert!(!old["markdown"].as_str().unwrap().contains("## 13."));
     let (_, by_name) = s.get("/api/v1/manuals/children/chapters/e-safety?release=2024-03");
-    assert_eq!(by_name["title"], "E-Safety: Children Exposed to Abuse through the Digital Media");
+    assert_eq!(
+        by_name["title"],
+        "E-Safety: Children Exposed to Abuse through the Digital Media"
+    );
 }
 
 #[test]
@@ -124,18 +153,41 @@ fn bad_requests_get_json_errors_with_fitting_statuses() {
     let s = sample_server();
     for (path, status, needle) in [
         ("/api/v1/manuals/nope/releases", 404, "unknown manual"),
-        ("/api/v1/manuals/..%2F..%2Fetc/releases", 404, "unknown manual"),
-        ("/api/v1/manuals/children/releases/2099-01", 404, "no release"),
+        (
+            "/api/v1/manuals/..%2F..%2Fetc/releases",
+            404,
+            "unknown manual",
+        ),
+        (
+            "/api/v1/manuals/children/releases/2099-01",
+            404,
+            "no release",
+        ),
         ("/api/v1/manuals/children/chapters/nope", 404, "no chapter"),
-        ("/api/v1/manuals/children/chapters/section-47-enquiries?at=2020-01-01", 404, "no release of children was in force"),
-        ("/api/v1/manuals/children/chapters/section-47-enquiries?at=yesterday", 400, "is not a date"),
+        (
+            "/api/v1/manuals/children/chapters/section-47-enquiries?at=2020-01-01",
+            404,
+            "no release of children was in force",
+        ),
+        (
+            "/api/v1/manuals/children/chapters/section-47-enquiries?at=yesterday",
+            400,
+            "is not a date",
+        ),
         ("/api/v1/search?q=", 400, "type a few words"),
         ("/api/v1/search?q=neglect&limit=0", 400, "limit"),
-        ("/api/v1/search?q=neglect&manual=nope", 404, "unknown manual"),
+        (
+            "/api/v1/search?q=neglect&manual=nope",
+            404,
+            "unknown manual",
+        ),
         ("/no/such/page", 404, "/api/v1/manuals"),
     ] {
         let (got, body) = s.get(path);
         assert_eq!(got, status, "{path}: {body}");
-        assert!(body["error"].as_str().unwrap().contains(needle), "{path}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(needle),
+            "{path}: {body}"
+        );
     }
 }
