@@ -300,9 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 limit,
             })?;
             let out = if json {
-                let mut value = serde_json::to_value(&results)?;
-                value["at"] = serde_json::Value::String(at.to_string());
-                let mut s = serde_json::to_string_pretty(&value)?;
+                let mut s = serde_json::to_string_pretty(&results)?;
                 s.push('\n');
                 s
             } else {

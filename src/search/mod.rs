@@ -90,6 +90,8 @@ pub struct SearchResults {
     pub facets: BTreeMap<String, u64>,
     /// True when typo tolerance found what the exact words did not.
     pub fuzzy: bool,
+    /// The date the procedures were searched as they stood.
+    pub at: NaiveDate,
 }
 
 /// The index on disk.
@@ -301,6 +303,7 @@ impl SearchIndex {
             hits,
             facets,
             fuzzy,
+            at: request.at,
         })
     }
 }

@@ -231,9 +231,7 @@ async fn search(
                 at,
                 limit,
             })?;
-            let mut value = serde_json::to_value(results).expect("results serialise");
-            value["at"] = json!(at);
-            Ok(value)
+            Ok(serde_json::to_value(results).expect("results serialise"))
         })
         .await?;
     Ok(Json(value))
