@@ -277,13 +277,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let at = at.as_deref().map(parse_date).transpose()?;
             let limit = match limit {
                 None => config.search.default_limit,
-                Some(l) => l
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=crate::search::MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("--limit {l:?} must be a number from 1 to 100")
-                    })?,
+                Some(l) => crate::search::parse_limit(&l).map_err(|e| anyhow::anyhow!("--{e}"))?,
             };
             let json = match format.as_str() {
                 "json" => true,

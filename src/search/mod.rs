@@ -37,6 +37,15 @@ const SNIPPET_CHARS: usize = 220;
 /// Most hits one query returns.
 pub const MAX_LIMIT: usize = 100;
 
+/// Reads a hit limit as a user typed it: a whole number from 1 to [`MAX_LIMIT`].
+pub fn parse_limit(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| format!("limit {text:?} must be a number from 1 to {MAX_LIMIT}"))
+}
+
 /// What can go wrong searching or indexing.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

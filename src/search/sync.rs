@@ -11,7 +11,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::schema::{OPEN_END, chapter_key, day, document};
+use super::schema::{Fields, OPEN_END, chapter_key, day, document};
 use super::{SearchError, SearchIndex};
 use crate::content::{Chapter, ManualId};
 use crate::store::{Release, Store, StoredFile};
@@ -71,6 +71,13 @@ fn blobs_by_id<'a>(chapters: &'a [Chapter], blobs: &'a [String]) -> HashMap<&'a 
         .zip(blobs)
         .map(|(c, b)| (c.id.as_str(), b.as_str()))
         .collect()
+}
+
+impl Open {
+    /// The version's document, in force until `to`.
+    fn document(&self, fields: &Fields, manual: &ManualId, to: i64) -> TantivyDocument {
+        document(fields, manual, &self.chapter, &self.blob, self.from, to)
+    }
 }
 
 impl SearchIndex {
@@ -198,14 +205,7 @@ impl SearchIndex {
             prev_revision = Some(release.revision.clone());
         }
         for version in open.into_values().filter(|o| !o.in_index) {
-            writer.add_document(document(
-                &self.fields,
-                manual,
-                &version.chapter,
-                &version.blob,
-                version.from,
-                OPEN_END,
-            ))?;
+            writer.add_document(version.document(&self.fields, manual, OPEN_END))?;
         }
         Ok(())
     }
@@ -236,14 +236,7 @@ impl SearchIndex {
         }
         // Two releases on one day: the earlier one's version was never in force.
         if version.from < day {
-            writer.add_document(document(
-                &self.fields,
-                manual,
-                &version.chapter,
-                &version.blob,
-                version.from,
-                day,
-            ))?;
+            writer.add_document(version.document(&self.fields, manual, day))?;
         }
         Ok(())
     }

@@ -35,9 +35,17 @@ fn manual_id(text: &str) -> Result<ManualId, WebError> {
         .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
 }
 
+/// A query parameter; an empty one counts as absent (`?at=` from an empty form field).
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
 fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {
-    match params.get(name).map(String::as_str) {
-        None | Some("") => Ok(None),
+    match param(params, name) {
+        None => Ok(None),
         Some(text) => crate::cli::parse_date(text)
             .map(Some)
             .map_err(|e| WebError::bad_request(format!("{name}: {e}"))),
@@ -123,17 +131,7 @@ async fn diff(
 ) -> Result<Json<Value>, WebError> {
     let manual = manual_id(&manual)?;
     let notice = state
-        .run(move |app| {
-            let from = params
-                .get("from")
-                .filter(|s| !s.is_empty())
-                .map(String::as_str);
-            let to = params
-                .get("to")
-                .filter(|s| !s.is_empty())
-                .map(String::as_str);
-            app.notice(&manual, from, to)
-        })
+        .run(move |app| app.notice(&manual, param(&params, "from"), param(&params, "to")))
         .await?;
     Ok(Json(notice.to_json()))
 }
@@ -147,8 +145,7 @@ async fn chapters(
     let at = date_param(&params, "at")?;
     let value = state
         .run(move |app| {
-            let release =
-                app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let release = app.resolve_release(&manual, at, param(&params, "release"))?;
             let snapshot = app.contents(&manual, &release)?;
             let chapters: Vec<Value> = snapshot
                 .chapters
@@ -178,8 +175,7 @@ async fn chapter(
     let at = date_param(&params, "at")?;
     let value = state
         .run(move |app| {
-            let release =
-                app.resolve_release(&manual, at, params.get("release").map(String::as_str))?;
+            let release = app.resolve_release(&manual, at, param(&params, "release"))?;
             let snapshot = app.contents(&manual, &release)?;
             let chapter = snapshot
                 .chapters
@@ -206,21 +202,13 @@ async fn search(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, WebError> {
-    let query = params.get("q").cloned().unwrap_or_default();
-    let manual = match params.get("manual").filter(|m| !m.is_empty()) {
-        Some(m) => Some(manual_id(m)?),
-        None => None,
-    };
+    let query = param(&params, "q").unwrap_or_default().to_owned();
+    let manual = param(&params, "manual").map(manual_id).transpose()?;
     let at = date_param(&params, "at")?;
-    let limit = match params.get("limit").filter(|l| !l.is_empty()) {
-        None => None,
-        Some(l) => Some(
-            l.parse::<usize>()
-                .ok()
-                .filter(|n| (1..=crate::search::MAX_LIMIT).contains(n))
-                .ok_or_else(|| WebError::bad_request("limit must be a number from 1 to 100"))?,
-        ),
-    };
+    let limit = param(&params, "limit")
+        .map(crate::search::parse_limit)
+        .transpose()
+        .map_err(WebError::bad_request)?;
     let value = state
         .run(move |app| {
             let at = at.unwrap_or_else(|| app.today());
