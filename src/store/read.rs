@@ -150,8 +150,12 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         };
+        const PARALLEL_FROM: usize = 32;
+        if files.len() < PARALLEL_FROM {
+            return read(&self.repo, files);
+        }
         let path = self.repo.path().to_owned();
-        let chunks = crate::parallel::in_chunks(files, 32, |chunk| {
+        let chunks = crate::parallel::in_chunks(files, PARALLEL_FROM, |chunk| {
             read(&git2::Repository::open_bare(&path)?, chunk)
         });
         let mut chapters = Vec::new();
