@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
+use crate::db::{NewEditor, Role};
 use crate::content::{ManualId, ReleaseName};
 use crate::notice::Format;
 use crate::search::{SearchRequest, SearchResults};
@@ -90,6 +91,30 @@ enum Command {
     },
     /// Rebuild the search index from the store alone.
     Reindex,
+    /// Manage the editors who may change chapters and publish through the API.
+    #[command(subcommand)]
+    Editors(EditorsCommand),
+}
+
+#[derive(Subcommand)]
+enum EditorsCommand {
+    /// Add an editor and print their token (shown this once; only its hash is kept).
+    Add {
+        /// The editor's name, as commits will show it
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// editor (writes chapters) or publisher (also publishes releases)
+        #[arg(long)]
+        role: String,
+    },
+    /// List the editors whose tokens work.
+    List,
+    /// Revoke an editor's token at once.
+    Remove {
+        /// The editor's number, from `editors list`
+        id: String,
+    },
 }
 
 /// Search results as text: one numbered hit per paragraph, matches in *asterisks*.
@@ -301,6 +326,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 search_text(&results, at_given.then_some(at))
             };
             write_stdout(&out)?;
+        }
+        Command::Editors(command) => {
+            let app = Chapterhouse::open(config)?;
+            let db = app.db()?;
+            match command {
+                EditorsCommand::Add { name, email, role } => {
+                    let role: Role = role.parse()?;
+                    let (editor, token) = db.add_editor(&NewEditor { name, email, role })?;
+                    write_stdout(&format!("{token}\n"))?;
+                    eprintln!(
+                        "added editor {} ({} <{}>, {}); keep the token above: it is not shown again",
+                        editor.id, editor.name, editor.email, editor.role
+                    );
+                }
+                EditorsCommand::List => {
+                    let mut out = String::new();
+                    for e in db.editors()? {
+                        out.push_str(&format!("{}\t{}\t{}\t{}\n", e.id, e.role, e.name, e.email));
+                    }
+                    write_stdout(&out)?;
+                }
+                EditorsCommand::Remove { id } => {
+                    let id: i64 = id
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("{id:?} is not an editor number (see editors list)"))?;
+                    db.revoke_editor(id)?;
+                    write_stdout(&format!("revoked editor {id}\n"))?;
+                }
+            }
         }
         Command::Reindex => {
             let app = Chapterhouse::open(config)?;

@@ -123,6 +123,10 @@ impl Config {
     }
 
     /// The git store's folder.
+    pub fn db_path(&self) -> PathBuf {
+        self.data.dir.join("chapterhouse.db")
+    }
+
     pub fn store_dir(&self) -> PathBuf {
         self.data.dir.join("store.git")
     }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod db;
 pub mod diff;
 pub mod notice;
 pub mod parallel;

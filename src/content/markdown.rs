@@ -11,18 +11,86 @@ pub struct PlainText {
     pub headings: Vec<String>,
 }
 
+/// A chapter body rendered for reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Sanitised HTML.
+    pub html: String,
+    /// The level-2 headings: (anchor, text), the anchor being the heading's `id`.
+    pub toc: Vec<(String, String)>,
+}
+
+/// The prefix of every `id` in rendered chapters, so that no id written in a chapter can
+/// clash with the page's own.
+const ID_PREFIX: &str = "s-";
+
 /// Renders a chapter body as HTML for reading. Raw HTML and scripts in the Markdown are
 /// sanitised away (ammonia): only safe elements and attributes, and only http(s) and
 /// mailto links, reach a page.
 pub fn to_html(body: &str) -> String {
-    let mut unsafe_html = String::with_capacity(body.len() * 3 / 2);
+    render(body).html
+}
+
+/// Renders a chapter body as HTML, its level-2 headings given anchors for a table of
+/// contents.
+pub fn render(body: &str) -> Rendered {
     let options =
         pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
-    pulldown_cmark::html::push_html(&mut unsafe_html, Parser::new_ext(body, options));
-    ammonia::Builder::default()
+    let mut events: Vec<Event<'_>> = Parser::new_ext(body, options).collect();
+    let mut toc = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for i in 0..events.len() {
+        let Event::Start(Tag::Heading {
+            level: HeadingLevel::H2,
+            ..
+        }) = &events[i]
+        else {
+            continue;
+        };
+        let text: String = events[i + 1..]
+            .iter()
+            .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect::<String>();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let base = slug(&text);
+        let mut anchor = base.clone();
+        let mut n = 1;
+        while !used.insert(anchor.clone()) {
+            n += 1;
+            anchor = format!("{base}-{n}");
+        }
+        if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+            *id = Some(anchor.clone().into());
+        }
+        toc.push((format!("{ID_PREFIX}{anchor}"), text));
+    }
+    let mut unsafe_html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut unsafe_html, events.into_iter());
+    let html = ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .add_tag_attributes("h2", ["id"])
+        .id_prefix(Some(ID_PREFIX))
         .clean(&unsafe_html)
-        .to_string()
+        .to_string();
+    Rendered { html, toc }
+}
+
+/// A heading as an anchor: lower-case letters and digits joined by hyphens.
+fn slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        "section".to_owned()
+    } else {
+        words.join("-")
+    }
 }
 
 /// Strips Markdown down to its words. Raw HTML is dropped: it is markup, not words.

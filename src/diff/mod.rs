@@ -1,11 +1,14 @@
 //! The release diff (SPEC §4): which chapters were updated, added or removed between two
 //! versions of a manual, and what changed inside each. Pure: chapters in, changes out.
 
+pub mod chapter;
 mod sections;
 mod summary;
 pub mod words;
 
-pub use sections::{Section, SectionChanges, compare_sections, section_key, sections};
+pub use sections::{
+    Section, SectionChanges, compare_sections, opening, section_key, sections,
+};
 
 use std::collections::HashMap;
 

@@ -41,6 +41,20 @@ pub fn sections(body: &str) -> Vec<Section<'_>> {
     out
 }
 
+/// The text before a body's first level-2 heading (all of it when there is none).
+pub fn opening(body: &str) -> &str {
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        if let Event::Start(Tag::Heading {
+            level: HeadingLevel::H2,
+            ..
+        }) = event
+        {
+            return &body[..range.start];
+        }
+    }
+    body
+}
+
 /// The heading's text from its source: ATX (`## Title ##`) or setext (`Title\n---`).
 fn heading_text(source: &str) -> String {
     let first_line = source.lines().next().unwrap_or("").trim();

@@ -7,7 +7,7 @@ mod query;
 mod schema;
 mod sync;
 
-pub use glossary::Glossary;
+pub use glossary::{Glossary, normalise as glossary_words};
 pub use query::{MAX_QUERY_CHARS, UserQuery};
 pub use sync::IndexedState;
 
@@ -262,10 +262,11 @@ impl SearchIndex {
             }
         }
 
-        let mut snippets = SnippetGenerator::create(&searcher, &*text, self.fields.body)?;
+        let highlighted = builder.highlighted(&user, &*text);
+        let mut snippets = SnippetGenerator::create(&searcher, &*highlighted, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut stems = Vec::new();
-        text.query_terms(&mut |term, _| {
+        highlighted.query_terms(&mut |term, _| {
             if term.field() == self.fields.body
                 && let Some(t) = term.value().as_str()
             {

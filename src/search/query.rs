@@ -11,7 +11,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, Searcher, Term};
 
 use super::glossary::{Glossary, normalise};
-use super::schema::{Fields, QUERY, STEMMED};
+use super::schema::{self, Fields, QUERY, STEMMED};
 
 /// Queries longer than this are cut: nobody types more, and it bounds the work.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -152,31 +152,16 @@ impl QueryBuilder<'_> {
     }
 
     /// A phrase in the title, headings and body (or a word, when it analyses to one token).
-    /// Stop words hold their places but are not looked up: "until the child" matches
-    /// "until <any word> child", without reading the longest posting lists in the index.
-    /// `always_in_body: false` leaves the body out when every word of the phrase is common (in
-    /// more than a quarter of the documents, and in thousands of them): checking word
-    /// positions in most of a large index costs more than such a phrase is worth outside
-    /// titles and headings.
-    fn phrase_clause(
-        &self,
-        text: &str,
-        boost: f32,
-        always_in_body: bool,
-    ) -> Option<Box<dyn Query>> {
+    /// In titles and headings, stop words hold their places but are not looked up: "until
+    /// the child" matches "until <any word> child" without reading the longest posting lists
+    /// in the index. In the body, a phrase is every pair of neighbouring words it holds,
+    /// each one indexed term: no word positions are read, however common the words.
+    fn phrase_clause(&self, text: &str, boost: f32) -> Option<Box<dyn Query>> {
         let mut tokens = self.tokens(QUERY, text);
         if tokens.len() < 2 {
             // Nothing, one word, or only stop words: then every word counts.
             tokens = self.tokens(STEMMED, text);
         }
-        // Small indexes check every phrase everywhere: it costs nothing there.
-        let common = (self.searcher.num_docs() / 4).max(2_000);
-        let in_body = always_in_body
-            || tokens.iter().any(|(_, t)| {
-                self.searcher
-                    .doc_freq(&Term::from_field_text(self.fields.body, t))
-                    .is_ok_and(|n| n <= common)
-            });
         match tokens.len() {
             0 => None,
             1 => Some(Box::new(BoostQuery::new(
@@ -184,30 +169,65 @@ impl QueryBuilder<'_> {
                 boost,
             ))),
             _ => {
-                let mut fields = vec![
-                    (self.fields.title, WEIGHTS[0].1),
-                    (self.fields.headings, WEIGHTS[1].1),
-                ];
-                if in_body {
-                    fields.push((self.fields.body, WEIGHTS[3].1));
-                }
-                let per_field = fields
-                    .into_iter()
-                    .map(|(field, weight)| {
-                        let terms = tokens
-                            .iter()
-                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                            .collect();
-                        let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
-                        )
+                let mut per_field: Vec<(Occur, Box<dyn Query>)> =
+                    [(self.fields.title, WEIGHTS[0].1), (self.fields.headings, WEIGHTS[1].1)]
+                        .into_iter()
+                        .map(|(field, weight)| {
+                            let terms = tokens
+                                .iter()
+                                .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                                .collect();
+                            let q: Box<dyn Query> =
+                                Box::new(PhraseQuery::new_with_offset(terms));
+                            (
+                                Occur::Should,
+                                Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
+                            )
+                        })
+                        .collect();
+                let pairs: Vec<(Occur, Box<dyn Query>)> = schema::word_pairs(text)
+                    .iter()
+                    .map(|pair| {
+                        let term = Term::from_field_text(self.fields.pairs, pair);
+                        let q: Box<dyn Query> =
+                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                        (Occur::Must, q)
                     })
                     .collect();
+                if !pairs.is_empty() {
+                    per_field.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(BooleanQuery::new(pairs)),
+                            WEIGHTS[3].1 * boost,
+                        )),
+                    ));
+                }
                 Some(Box::new(BooleanQuery::new(per_field)))
             }
         }
+    }
+
+    /// Every body word of the query's phrases and glossary forms, as one query whose terms
+    /// tell the snippet generator what to highlight (it is never run).
+    pub fn highlighted(&self, query: &UserQuery, text: &dyn Query) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, text.box_clone())];
+        let forms = self.glossary.alternatives(&query.all_words());
+        let phrases = query
+            .phrases
+            .iter()
+            .cloned()
+            .chain(forms.iter().map(|form| form.join(" ")));
+        for phrase in phrases {
+            for (_, token) in self.tokens(QUERY, &phrase) {
+                let term = Term::from_field_text(self.fields.body, &token);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The relevance query: every word, phrase and glossary form, any of which may match;
@@ -229,13 +249,13 @@ impl QueryBuilder<'_> {
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
             clauses.extend(
-                self.phrase_clause(phrase, 2.0, true)
+                self.phrase_clause(phrase, 2.0)
                     .map(|q| (Occur::Should, q)),
             );
         }
         for form in self.glossary.alternatives(&query.all_words()) {
             clauses.extend(
-                self.phrase_clause(&form.join(" "), 1.0, false)
+                self.phrase_clause(&form.join(" "), 1.0)
                     .map(|q| (Occur::Should, q)),
             );
         }

@@ -7,6 +7,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    WhitespaceTokenizer,
 };
 use tantivy::{Index, TantivyDocument};
 
@@ -18,6 +19,8 @@ pub const STEMMED: &str = "en_stem";
 pub const QUERY: &str = "en_query";
 /// Lower-cased words, not stemmed: what typo tolerance compares against.
 pub const PLAIN: &str = "en_plain";
+/// Already-analysed word pairs, separated by spaces.
+pub const PAIRS: &str = "word_pairs";
 
 /// "Open" documents (versions still in force) end at the end of time.
 pub const OPEN_END: i64 = i64::MAX;
@@ -39,6 +42,9 @@ pub struct Fields {
     pub headings: Field,
     pub tags: Field,
     pub body: Field,
+    /// Each pair of neighbouring stemmed words of the body, as one term (`child_protect`):
+    /// a phrase in the body is every one of its pairs, found without reading positions.
+    pub pairs: Field,
     pub plain: Field,
     /// First day in force (days since the common era).
     pub from: Field,
@@ -77,6 +83,7 @@ impl Fields {
         let headings = b.add_text_field("headings", text(STEMMED, false, true));
         let tags = b.add_text_field("tags", text(STEMMED, false, true));
         let body = b.add_text_field("body", text(STEMMED, true, true));
+        let pairs = b.add_text_field("pairs", text(PAIRS, false, false));
         let plain = b.add_text_field("plain", text(PLAIN, false, false));
         let from = b.add_i64_field("from", INDEXED | FAST | STORED);
         let to = b.add_i64_field("to", INDEXED | FAST | STORED);
@@ -93,6 +100,7 @@ impl Fields {
             headings,
             tags,
             body,
+            pairs,
             plain,
             from,
             to,
@@ -100,16 +108,41 @@ impl Fields {
     }
 }
 
+/// Words as every analyzer first sees them.
+fn base() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+}
+
+/// The analyzer of titles, headings, tags and bodies.
+fn stemmed_analyzer() -> TextAnalyzer {
+    base().filter(Stemmer::new(Language::English)).build()
+}
+
+/// The pairs of neighbouring stemmed words of `text`, each written `first_second`.
+/// Indexing and queries both use it, so a quoted phrase's pairs are exactly the terms
+/// of the body pairs that hold it.
+pub fn word_pairs(text: &str) -> Vec<String> {
+    let mut analyzer = stemmed_analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut pairs = Vec::new();
+    let mut previous: Option<String> = None;
+    while let Some(token) = stream.next() {
+        if let Some(first) = previous.take() {
+            pairs.push(format!("{first}_{}", token.text));
+        }
+        previous = Some(token.text.clone());
+    }
+    pairs
+}
+
 /// Registers the analyzers the schema names.
 pub fn register_analyzers(index: &Index) {
-    let base = || {
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-    };
+    index.tokenizers().register(STEMMED, stemmed_analyzer());
     index.tokenizers().register(
-        STEMMED,
-        base().filter(Stemmer::new(Language::English)).build(),
+        PAIRS,
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
     );
     index.tokenizers().register(
         QUERY,
@@ -156,6 +189,7 @@ pub fn document(
     doc.add_text(fields.headings, plain.headings.join("\n"));
     doc.add_text(fields.tags, chapter.tags.join("\n"));
     doc.add_text(fields.body, &plain.text);
+    doc.add_text(fields.pairs, word_pairs(&plain.text).join(" "));
     doc.add_text(
         fields.plain,
         format!(

@@ -47,6 +47,15 @@ impl Revision {
         &self.0
     }
 
+    /// A commit id given by a client: 40 hex digits.
+    pub fn parse(text: &str) -> Result<Revision, String> {
+        if text.len() == 40 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            Ok(Revision(text.to_ascii_lowercase()))
+        } else {
+            Err(format!("{text:?} is not a revision"))
+        }
+    }
+
     fn oid(&self) -> Result<git2::Oid, StoreError> {
         Ok(git2::Oid::from_str(&self.0)?)
     }

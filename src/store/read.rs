@@ -58,6 +58,22 @@ impl Store {
         Ok(files)
     }
 
+    /// The blob of the file at `path` in `manual`'s folder at `revision`, if there is one.
+    pub fn blob_at(
+        &self,
+        revision: &Revision,
+        manual: &ManualId,
+        path: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let full = format!("{manual}/{path}");
+        Ok(tree
+            .get_path(std::path::Path::new(&full))
+            .ok()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .map(|e| e.id().to_string()))
+    }
+
     /// The contents of a file.
     pub fn read_file(&self, file: &StoredFile) -> Result<Vec<u8>, StoreError> {
         let oid = git2::Oid::from_str(&file.blob)?;

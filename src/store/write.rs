@@ -61,6 +61,13 @@ pub struct PendingRevision {
     changed: bool,
 }
 
+impl PendingRevision {
+    /// False when the content equals main's, so nothing new was committed.
+    pub fn changed(&self) -> bool {
+        self.changed
+    }
+}
+
 /// What a release to publish is called, when it comes into force and its editor notes.
 #[derive(Debug, Clone)]
 pub struct NewRelease {
@@ -175,6 +182,34 @@ impl Store {
             dir.files.push((name, &file.bytes, hash));
         }
         write(self, &root, known)
+    }
+
+    /// Main's head as a revision to publish as it is (no new commit).
+    pub fn head_revision(&self) -> Result<Option<PendingRevision>, StoreError> {
+        Ok(self.head()?.map(|revision| {
+            let oid = revision.oid().ok();
+            PendingRevision {
+                revision,
+                parent: oid,
+                changed: false,
+            }
+        }))
+    }
+
+    /// Moves main to a prepared revision, if main is still where the revision was built
+    /// on; otherwise nothing moves and the change is refused as a conflict.
+    pub fn advance(&self, pending: &PendingRevision) -> Result<(), StoreError> {
+        if !pending.changed {
+            return Ok(());
+        }
+        let mut tx = self.repo.transaction()?;
+        tx.lock_ref(MAIN)?;
+        if self.repo.refname_to_id(MAIN).ok() != pending.parent {
+            return Err(StoreError::Conflict);
+        }
+        tx.set_target(MAIN, pending.revision.oid()?, None, "edit")?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Publishes a release of `manual` at `pending` (or at main's head when `None`): main

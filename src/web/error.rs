@@ -14,23 +14,35 @@ use crate::store::StoreError;
 pub struct WebError {
     pub status: StatusCode,
     pub message: String,
+    /// Extra headers the answer carries (`WWW-Authenticate` on a 401).
+    pub headers: Vec<(axum::http::HeaderName, &'static str)>,
 }
 
 impl WebError {
-    pub fn bad_request(message: impl Into<String>) -> WebError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> WebError {
         WebError {
-            status: StatusCode::BAD_REQUEST,
+            status,
             message: message.into(),
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: axum::http::HeaderName, value: &'static str) -> WebError {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> WebError {
+        WebError::new(StatusCode::BAD_REQUEST, message)
     }
 
     pub fn internal(message: impl Into<String>) -> WebError {
         let message = message.into();
         tracing::error!(error = %message, "request failed");
-        WebError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "internal error; the details are in the server's log".into(),
-        }
+        WebError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; the details are in the server's log",
+        )
     }
 }
 
@@ -53,23 +65,29 @@ impl From<AppError> for WebError {
                 StatusCode::CONFLICT
             }
             AppError::Search(SearchError::EmptyQuery) => StatusCode::BAD_REQUEST,
-            AppError::Store(StoreError::Git(_)) | AppError::Search(_) | AppError::Config(_) => {
+            AppError::Store(StoreError::Git(_))
+            | AppError::Search(_)
+            | AppError::Config(_)
+            | AppError::Db(_) => {
                 return WebError::internal(e.to_string());
             }
         };
-        WebError {
-            status,
-            message: e.to_string(),
-        }
+        WebError::new(status, e.to_string())
     }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        for (name, value) in self.headers {
+            response
+                .headers_mut()
+                .insert(name, axum::http::HeaderValue::from_static(value));
+        }
+        response
     }
 }

@@ -2,7 +2,10 @@
 //! blocking engines underneath.
 
 mod api;
+mod editors;
 mod error;
+mod http;
+mod pages;
 
 pub use error::WebError;
 
@@ -11,11 +14,17 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use axum::http::{HeaderValue, header};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::{AppError, Chapterhouse};
+
+/// Pages run no scripts and load nothing from elsewhere: even if markup slipped past the
+/// sanitiser, a browser would not run it.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Largest request body accepted (a chapter file with room to spare).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -32,6 +41,20 @@ impl AppState {
         AppState {
             app: Arc::new(Mutex::new(app)),
         }
+    }
+
+    /// Runs `work` on the application off the async runtime, whatever it returns.
+    pub async fn run_raw<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Chapterhouse) -> T + Send + 'static,
+    ) -> Result<T, WebError> {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || {
+            let app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&app)
+        })
+        .await
+        .map_err(|e| WebError::internal(format!("request task failed: {e}")))
     }
 
     /// Runs `work` on the application off the async runtime (git2, tantivy and the
@@ -55,9 +78,22 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
-        .nest("/api/v1", api::routes())
-        .fallback(api::not_found)
+        .nest("/api/v1", api::routes().merge(editors::routes()))
+        .merge(pages::routes())
+        .fallback(pages::not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

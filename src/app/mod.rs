@@ -1,6 +1,12 @@
 //! The application: the store plus the rules that tie content, releases and notices
 //! together. The command line (and later the web server) are thin layers over it.
 
+mod editing;
+mod reading;
+
+pub use editing::{ChapterEdit, EditError, Written};
+pub use reading::{ChapterVersion, Contents, ContentsEntry, HistoryEntry, Missing};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -8,11 +14,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::db::{Db, DbError};
 use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, Snapshot, source};
 use crate::diff;
 use crate::notice::{Links, Notice, ReleaseRef};
 use crate::search::{Glossary, SearchError, SearchIndex, SearchRequest, SearchResults};
-use crate::store::{Author, NewRelease, Release, Store, StoreError};
+use crate::store::{Author, NewRelease, PendingRevision, Release, Store, StoreError};
 
 /// Longest editor note accepted, in characters.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -51,6 +58,8 @@ pub enum AppError {
     Search(#[from] SearchError),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
     #[error("no release of {manual} was in force on {day}")]
     NothingInForce { manual: ManualId, day: NaiveDate },
     #[error("manual {manual} has no chapter {id:?} in release {release}")]
@@ -90,6 +99,8 @@ pub struct Chapterhouse {
     config: Config,
     store: Store,
     index: std::sync::OnceLock<SearchIndex>,
+    cache: reading::ReadCache,
+    db: std::sync::OnceLock<Db>,
 }
 
 impl Chapterhouse {
@@ -106,6 +117,8 @@ impl Chapterhouse {
             config,
             store,
             index: std::sync::OnceLock::new(),
+            cache: reading::ReadCache::default(),
+            db: std::sync::OnceLock::new(),
         })
     }
 
@@ -153,6 +166,15 @@ impl Chapterhouse {
         Ok(self.index.get_or_init(|| index))
     }
 
+    /// The database (editors, subscribers), opened on first use.
+    pub fn db(&self) -> Result<&Db, AppError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = Db::open(&self.config.db_path())?;
+        Ok(self.db.get_or_init(|| db))
+    }
+
     /// Brings the search index up to date with the store (after a crash, a restored
     /// backup, or releases made with plain git). Opening the index does this too.
     pub fn catch_up_index(&self) -> Result<bool, AppError> {
@@ -190,28 +212,8 @@ impl Chapterhouse {
         let files = source::read_snapshot_dir(&import.snapshot_dir)?;
         let label = import.snapshot_dir.display().to_string();
         let snapshot = Snapshot::parse(&label, &files)?;
-        check_notes(&label, &snapshot, &import.notes)?;
-
-        let releases = self.store.releases(&import.manual)?;
-        if releases.iter().any(|r| r.name == import.release) {
-            return Err(StoreError::ReleaseExists {
-                manual: import.manual.clone(),
-                name: import.release.clone(),
-            }
-            .into());
-        }
-        let date = import.date.unwrap_or_else(|| self.today());
-        let latest = releases.last();
-        if let Some(latest) = latest
-            && date < latest.date
-        {
-            return Err(AppError::DateBeforeLatest {
-                name: import.release.clone(),
-                date,
-                latest: latest.name.clone(),
-                latest_date: latest.date,
-            });
-        }
+        let ids: Vec<ChapterId> = snapshot.chapters.iter().map(|c| c.id.clone()).collect();
+        check_notes(&label, &ids, &import.notes)?;
 
         let message = format!(
             "Import {} release {} from {}",
@@ -219,31 +221,83 @@ impl Chapterhouse {
             import.release,
             snapshot_name(&import.snapshot_dir)
         );
+        self.check_new_release(&import.manual, &import.release, import.date)?;
         let pending =
             self.store
                 .prepare_revision(&import.manual, &files, &import.author, &message)?;
-        if let Some(latest) = latest {
-            let earlier = latest.revision.clone();
+        self.release_revision(
+            &import.manual,
+            &pending,
+            &import.release,
+            import.date,
+            import.notes.clone(),
+            &import.author,
+        )
+    }
+
+    /// Refuses a release name that exists, or a date before the latest release's.
+    fn check_new_release(
+        &self,
+        manual: &ManualId,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+    ) -> Result<(), AppError> {
+        let releases = self.store.releases(manual)?;
+        if releases.iter().any(|r| &r.name == name) {
+            return Err(StoreError::ReleaseExists {
+                manual: manual.clone(),
+                name: name.clone(),
+            }
+            .into());
+        }
+        let date = date.unwrap_or_else(|| self.today());
+        if let Some(latest) = releases.last()
+            && date < latest.date
+        {
+            return Err(AppError::DateBeforeLatest {
+                name: name.clone(),
+                date,
+                latest: latest.name.clone(),
+                latest_date: latest.date,
+            });
+        }
+        Ok(())
+    }
+
+    /// Publishes `pending` as release `name` of `manual`: refused when the name exists,
+    /// the date is out of order, or nothing reportable changed since the latest release.
+    /// The release is searchable when this returns.
+    fn release_revision(
+        &self,
+        manual: &ManualId,
+        pending: &PendingRevision,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+        notes: BTreeMap<ChapterId, String>,
+        publisher: &Author,
+    ) -> Result<Release, AppError> {
+        self.check_new_release(manual, name, date)?;
+        if let Some(latest) = self.store.releases(manual)?.last() {
             let changed =
                 self.store
-                    .changed_chapters(&import.manual, Some(&earlier), &pending.revision)?;
+                    .changed_chapters(manual, Some(&latest.revision), &pending.revision)?;
             if diff::compare(&changed.earlier, &changed.later).is_empty() {
                 return Err(AppError::NothingToReport {
-                    manual: import.manual.clone(),
-                    name: import.release.clone(),
+                    manual: manual.clone(),
+                    name: name.clone(),
                     since: latest.name.clone(),
                 });
             }
         }
         let release = NewRelease {
-            name: import.release.clone(),
-            date,
-            notes: import.notes.clone(),
+            name: name.clone(),
+            date: date.unwrap_or_else(|| self.today()),
+            notes,
         };
-        let published =
-            self.store
-                .publish(&import.manual, Some(&pending), &release, &import.author)?;
-        // The release is searchable before the command returns. Should indexing fail, the
+        let published = self
+            .store
+            .publish(manual, Some(pending), &release, publisher)?;
+        // The release is searchable before this returns. Should indexing fail, the
         // release stands (it is in git) and the index catches up on its next use.
         if let Err(e) = self.catch_up_index() {
             tracing::error!(error = %e, "release published; the search index will catch up later");
@@ -276,6 +330,12 @@ impl Chapterhouse {
             .into_iter()
             .rev()
             .find(|r| r.in_force_on(day)))
+    }
+
+    /// The manual's newest release, scheduled ones included.
+    pub fn latest_release(&self, manual: &ManualId) -> Result<Release, AppError> {
+        let mut releases = self.releases(manual)?;
+        Ok(releases.pop().expect("releases() never returns an empty list"))
     }
 
     /// The manual's current release: in force today. A release dated in the future is
@@ -419,11 +479,11 @@ fn snapshot_name(dir: &Path) -> String {
 /// Every note must name a chapter of the snapshot: a misspelt id is a lost note.
 fn check_notes(
     label: &str,
-    snapshot: &Snapshot,
+    ids: &[ChapterId],
     notes: &BTreeMap<ChapterId, String>,
 ) -> Result<(), AppError> {
     for (id, note) in notes {
-        if !snapshot.chapters.iter().any(|c| &c.id == id) {
+        if !ids.contains(id) {
             return Err(AppError::Notes {
                 file: label.to_owned(),
                 reason: format!(

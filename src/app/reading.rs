@@ -1,0 +1,403 @@
+//! Reading the procedures: a manual's contents at a release, one chapter, its history, and
+//! what became of a chapter that is no longer there. Contents and rendered chapters are
+//! cached: a release never changes, so neither does anything read at one.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use super::{AppError, Chapterhouse};
+use crate::content::markdown::{self, Rendered};
+use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ManualInfo, ReleaseName};
+use crate::notice::Notice;
+use crate::diff::{self, UpdatedChapter};
+use crate::store::{Release, Revision, StoredFile};
+
+/// Contents of this many manual releases are kept in memory.
+const CONTENTS_CACHED: usize = 32;
+/// Rendered chapter versions kept in memory.
+const RENDERED_CACHED: usize = 2048;
+/// Release notices kept in memory.
+const NOTICES_CACHED: usize = 256;
+
+/// One entry of a manual's contents: a chapter's front matter and where its text lives.
+#[derive(Debug, Clone)]
+pub struct ContentsEntry {
+    pub id: ChapterId,
+    pub title: String,
+    pub kind: ChapterKind,
+    pub url: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub path: String,
+    pub blob: String,
+}
+
+/// A manual as one release fixed it, without the chapters' text.
+#[derive(Debug)]
+pub struct Contents {
+    pub info: ManualInfo,
+    /// Sorted by section, then title (chapters without a section last).
+    pub entries: Vec<ContentsEntry>,
+}
+
+impl Contents {
+    pub fn entry(&self, id: &str) -> Option<&ContentsEntry> {
+        self.entries.iter().find(|e| e.id.as_str() == id)
+    }
+
+    /// The entries grouped by section, in contents order.
+    pub fn sections(&self) -> Vec<(Option<&str>, Vec<&ContentsEntry>)> {
+        let mut groups: Vec<(Option<&str>, Vec<&ContentsEntry>)> = Vec::new();
+        for entry in &self.entries {
+            match groups.last_mut() {
+                Some((section, list)) if *section == entry.section.as_deref() => list.push(entry),
+                _ => groups.push((entry.section.as_deref(), vec![entry])),
+            }
+        }
+        groups
+    }
+}
+
+/// A chapter version as a reader sees it.
+#[derive(Debug, Clone)]
+pub struct ChapterVersion {
+    pub chapter: Chapter,
+    pub blob: String,
+    /// The release it was read at.
+    pub release: Release,
+    /// The body as sanitised HTML, with its table of contents.
+    pub rendered: Arc<Rendered>,
+}
+
+/// What became of a chapter id that a release does not have.
+#[derive(Debug, Clone)]
+pub enum Missing {
+    /// Renamed: the chapter lives on under another id.
+    Renamed { to: ChapterId },
+    /// Removed in `removed_in`; `last` is the last release that had it.
+    Removed {
+        title: String,
+        removed_in: Release,
+        last: Release,
+    },
+    /// Not yet published (it appears in a later, scheduled release) or never existed.
+    Unknown,
+}
+
+/// One release that changed a chapter.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub release: Release,
+    /// The release before, which the change is measured from; `None` when the chapter
+    /// first appeared in `release`.
+    pub previous: Option<Release>,
+    pub note: Option<String>,
+    pub summary: String,
+}
+
+/// In-memory caches of things read at releases.
+pub struct ReadCache {
+    contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
+    rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
+    notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
+}
+
+impl Default for ReadCache {
+    fn default() -> ReadCache {
+        let size = |n| NonZeroUsize::new(n).expect("cache sizes are not zero");
+        ReadCache {
+            contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
+            rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
+            notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Chapterhouse {
+    /// A manual's contents at a release (read once per release, then kept).
+    pub fn contents_at(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+    ) -> Result<Arc<Contents>, AppError> {
+        self.contents_at_revision(manual, &release.revision)
+    }
+
+    pub(crate) fn contents_at_revision(
+        &self,
+        manual: &ManualId,
+        revision: &Revision,
+    ) -> Result<Arc<Contents>, AppError> {
+        let key = (revision.clone(), manual.clone());
+        if let Some(hit) = lock(&self.cache.contents).get(&key) {
+            return Ok(hit.clone());
+        }
+        let files: Vec<StoredFile> = self
+            .store
+            .files_at(revision, manual)?
+            .into_iter()
+            .filter(|f| f.path.ends_with(".md"))
+            .collect();
+        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
+        let chapters = self.store.read_chapters(manual, files)?;
+        let mut entries: Vec<ContentsEntry> = chapters
+            .into_iter()
+            .zip(blobs)
+            .map(|(c, blob)| ContentsEntry {
+                id: c.id,
+                title: c.title,
+                kind: c.kind,
+                url: c.url,
+                section: c.section,
+                tags: c.tags,
+                path: c.path,
+                blob,
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            (a.section.is_none(), &a.section, a.title.to_lowercase())
+                .cmp(&(b.section.is_none(), &b.section, b.title.to_lowercase()))
+        });
+        let contents = Arc::new(Contents {
+            info: self.store.manual_info_at(revision, manual)?,
+            entries,
+        });
+        lock(&self.cache.contents).put(key, contents.clone());
+        Ok(contents)
+    }
+
+    /// A chapter as it stood at a release, with its body rendered (once per version).
+    /// `Ok(None)` when the release has no such chapter.
+    pub fn chapter_at(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+        id: &str,
+    ) -> Result<Option<ChapterVersion>, AppError> {
+        let contents = self.contents_at(manual, release)?;
+        let Some(entry) = contents.entry(id) else {
+            return Ok(None);
+        };
+        let chapter = self.read_entry(manual, entry)?;
+        let rendered = self.rendered(&entry.blob, &chapter.body);
+        Ok(Some(ChapterVersion {
+            chapter,
+            blob: entry.blob.clone(),
+            release: release.clone(),
+            rendered,
+        }))
+    }
+
+    fn read_entry(&self, manual: &ManualId, entry: &ContentsEntry) -> Result<Chapter, AppError> {
+        let mut chapters = self.store.read_chapters(
+            manual,
+            vec![StoredFile {
+                path: entry.path.clone(),
+                blob: entry.blob.clone(),
+            }],
+        )?;
+        Ok(chapters.remove(0))
+    }
+
+    /// A chapter body as sanitised HTML, rendered once per version.
+    pub fn rendered(&self, blob: &str, body: &str) -> Arc<Rendered> {
+        if let Some(hit) = lock(&self.cache.rendered).get(blob) {
+            return hit.clone();
+        }
+        let html = Arc::new(markdown::render(body));
+        lock(&self.cache.rendered).put(blob.to_owned(), html.clone());
+        html
+    }
+
+    /// A manual's releases up to and including `until`, oldest first.
+    fn releases_until(&self, manual: &ManualId, until: &Release) -> Result<Vec<Release>, AppError> {
+        let mut releases = self.releases(manual)?;
+        if let Some(i) = releases.iter().position(|r| r.name == until.name) {
+            releases.truncate(i + 1);
+        }
+        Ok(releases)
+    }
+
+    /// The notice of a release against the one before it (kept once computed: releases
+    /// never change).
+    pub fn release_notice(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+    ) -> Result<Arc<Notice>, AppError> {
+        let releases = self.releases_until(manual, release)?;
+        let previous = releases
+            .len()
+            .checked_sub(2)
+            .map(|i| releases[i].revision.clone());
+        let key = (
+            manual.clone(),
+            previous.unwrap_or_else(|| release.revision.clone()),
+            release.revision.clone(),
+        );
+        if let Some(hit) = lock(&self.cache.notices).get(&key) {
+            return Ok(hit.clone());
+        }
+        let notice = Arc::new(self.notice(manual, None, Some(release.name.as_str()))?);
+        lock(&self.cache.notices).put(key, notice.clone());
+        Ok(notice)
+    }
+
+    /// For each chapter of the manual at `until`, the latest release (up to `until`) whose
+    /// notice reports it new or updated.
+    pub fn last_changed(
+        &self,
+        manual: &ManualId,
+        until: &Release,
+    ) -> Result<HashMap<ChapterId, ReleaseName>, AppError> {
+        let mut out = HashMap::new();
+        for release in self.releases_until(manual, until)? {
+            let notice = self.release_notice(manual, &release)?;
+            let ids = notice
+                .diff
+                .updated
+                .iter()
+                .map(|u| &u.id)
+                .chain(notice.diff.added.iter().map(|a| &a.id));
+            for id in ids {
+                out.insert(id.clone(), release.name.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// What became of chapter `id`, which `release` does not have: renamed in a later
+    /// release, removed, or never published.
+    pub fn missing_chapter(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+        id: &str,
+    ) -> Result<Missing, AppError> {
+        let releases = self.releases_until(manual, release)?;
+        // The last release (up to `release`) that had the chapter.
+        let mut last_with = None;
+        for (i, r) in releases.iter().enumerate().rev() {
+            if self.contents_at(manual, r)?.entry(id).is_some() {
+                last_with = Some(i);
+                break;
+            }
+        }
+        let Some(i) = last_with else {
+            return Ok(Missing::Unknown);
+        };
+        let Some(next) = releases.get(i + 1) else {
+            return Ok(Missing::Unknown);
+        };
+        let last = &releases[i];
+        let notice = self.notice(manual, Some(last.name.as_str()), Some(next.name.as_str()))?;
+        if let Some(renamed) = notice
+            .diff
+            .updated
+            .iter()
+            .find(|u| u.renamed_from.as_ref().is_some_and(|r| r.id.as_str() == id))
+        {
+            return Ok(Missing::Renamed {
+                to: renamed.id.clone(),
+            });
+        }
+        let title = self
+            .contents_at(manual, last)?
+            .entry(id)
+            .map(|e| e.title.clone())
+            .unwrap_or_else(|| id.to_owned());
+        Ok(Missing::Removed {
+            title,
+            removed_in: next.clone(),
+            last: last.clone(),
+        })
+    }
+
+    /// The releases up to `until` that changed chapter `id`, newest first, each with its
+    /// editor note and the automatic summary.
+    pub fn history(
+        &self,
+        manual: &ManualId,
+        id: &str,
+        until: &Release,
+    ) -> Result<Vec<HistoryEntry>, AppError> {
+        let releases = self.releases_until(manual, until)?;
+        let mut entries = Vec::new();
+        let mut previous: Option<(Release, String, Chapter)> = None;
+        for release in releases {
+            let Some((blob, chapter)) = self.version_at(manual, &release, id, previous.as_ref())?
+            else {
+                previous = None;
+                continue;
+            };
+            if previous.as_ref().is_some_and(|(_, old_blob, _)| *old_blob == blob) {
+                continue;
+            }
+            let note = release
+                .notes
+                .get(&chapter.id)
+                .cloned()
+                .filter(|n| !n.is_empty());
+            match &previous {
+                None => entries.push(HistoryEntry {
+                    release: release.clone(),
+                    previous: None,
+                    note,
+                    summary: crate::notice::Notice::new_summary(chapter.kind).to_owned(),
+                }),
+                Some((before, _, old)) => {
+                    if let Some(update) = diff::compare_chapter(old, &chapter, None) {
+                        entries.push(HistoryEntry {
+                            release: release.clone(),
+                            previous: Some(before.clone()),
+                            note,
+                            summary: UpdatedChapter::summary(&update),
+                        });
+                    }
+                }
+            }
+            previous = Some((release, blob, chapter));
+        }
+        entries.reverse();
+        Ok(entries)
+    }
+
+    /// Chapter `id` at a release, with its blob: first at the path it had in the release
+    /// before (one tree lookup), else found in the release's contents.
+    fn version_at(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+        id: &str,
+        previous: Option<&(Release, String, Chapter)>,
+    ) -> Result<Option<(String, Chapter)>, AppError> {
+        if let Some((_, old_blob, old)) = previous
+            && let Some(blob) = self.store.blob_at(&release.revision, manual, &old.path)?
+        {
+            if blob == *old_blob {
+                return Ok(Some((blob, old.clone())));
+            }
+            let file = StoredFile {
+                path: old.path.clone(),
+                blob: blob.clone(),
+            };
+            // A file that no longer parses, or now holds another chapter, is looked up
+            // the long way.
+            if let Ok(mut read) = self.store.read_chapters(manual, vec![file])
+                && read[0].id.as_str() == id
+            {
+                return Ok(Some((blob, read.remove(0))));
+            }
+        }
+        let contents = self.contents_at(manual, release)?;
+        let Some(entry) = contents.entry(id) else {
+            return Ok(None);
+        };
+        Ok(Some((entry.blob.clone(), self.read_entry(manual, entry)?)))
+    }
+}

@@ -1,0 +1,256 @@
+//! Editors and their tokens. A token is shown once, when the editor is added; only its
+//! SHA-256 is kept, and a presented token is compared with it in constant time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{Db, DbError};
+use crate::store::Author;
+
+/// What an editor may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Writes and deletes chapters.
+    Editor,
+    /// Also publishes releases.
+    Publisher,
+}
+
+impl FromStr for Role {
+    type Err = EditorError;
+    fn from_str(s: &str) -> Result<Role, EditorError> {
+        match s {
+            "editor" => Ok(Role::Editor),
+            "publisher" => Ok(Role::Publisher),
+            other => Err(EditorError::Invalid(format!(
+                "unknown role {:?}: use editor or publisher",
+                other.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Editor => "editor",
+            Role::Publisher => "publisher",
+        })
+    }
+}
+
+/// An editor as the server knows them after checking their token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Editor {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+impl Editor {
+    /// The author of the commits this editor makes.
+    pub fn author(&self) -> Author {
+        Author {
+            name: self.name.clone(),
+            email: self.email.clone(),
+        }
+    }
+}
+
+/// An editor to add.
+#[derive(Debug, Clone)]
+pub struct NewEditor {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditorError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no editor {0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Tokens look like `chx_<editor id>_<64 hex digits>`.
+const TOKEN_PREFIX: &str = "chx_";
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn random_secret() -> Result<String, EditorError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| EditorError::Invalid(format!("no randomness for a token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Db {
+    /// Adds an editor; returns the editor and their token (shown this once).
+    pub fn add_editor(&self, new: &NewEditor) -> Result<(Editor, String), EditorError> {
+        // The name and address become a git author: the same rules apply.
+        let author: Author = format!("{} <{}>", new.name.trim(), new.email.trim())
+            .parse()
+            .map_err(EditorError::Invalid)?;
+        let secret = random_secret()?;
+        let now = chrono::Utc::now().to_rfc3339();
+        self.conn
+            .execute(
+                "INSERT INTO editors (name, email, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![author.name, author.email, new.role.to_string(), hash(&secret), now],
+            )
+            .map_err(|e| self.err(e))?;
+        let id = self.conn.last_insert_rowid();
+        Ok((
+            Editor {
+                id,
+                name: author.name,
+                email: author.email,
+                role: new.role,
+            },
+            format!("{TOKEN_PREFIX}{id}_{secret}"),
+        ))
+    }
+
+    /// The editor a token belongs to; `None` for a malformed, unknown or revoked token.
+    pub fn editor_for_token(&self, token: &str) -> Result<Option<Editor>, EditorError> {
+        let Some((id, secret)) = token
+            .strip_prefix(TOKEN_PREFIX)
+            .and_then(|rest| rest.split_once('_'))
+        else {
+            return Ok(None);
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let row = self
+            .conn
+            .query_row(
+                "SELECT name, email, role, token_hash FROM editors WHERE id = ?1 AND revoked_at IS NULL",
+                params![id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Vec<u8>>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((name, email, role, stored)) = row else {
+            return Ok(None);
+        };
+        if !bool::from(hash(secret).ct_eq(&stored)) {
+            return Ok(None);
+        }
+        Ok(Some(Editor {
+            id,
+            name,
+            email,
+            role: role.parse()?,
+        }))
+    }
+
+    /// Every editor whose token still works.
+    pub fn editors(&self) -> Result<Vec<Editor>, EditorError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, email, role) = row.map_err(|e| self.err(e))?;
+            out.push(Editor {
+                id,
+                name,
+                email,
+                role: role.parse()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Revokes an editor's token at once.
+    pub fn revoke_editor(&self, id: i64) -> Result<(), EditorError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE editors SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, now],
+            )
+            .map_err(|e| self.err(e))?;
+        if changed == 0 {
+            return Err(EditorError::Unknown(id.to_string()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("db.sqlite")).unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn a_token_finds_its_editor_and_nothing_else_does() {
+        let (_dir, db) = db();
+        let (editor, token) = db
+            .add_editor(&NewEditor {
+                name: "Sam Editor".into(),
+                email: "sam@example.org".into(),
+                role: Role::Publisher,
+            })
+            .unwrap();
+        assert_eq!(db.editor_for_token(&token).unwrap(), Some(editor.clone()));
+        let mut wrong = token.clone();
+        wrong.pop();
+        wrong.push(if token.ends_with('0') { '1' } else { '0' });
+        for bad in [wrong.as_str(), "", "chx_", "chx_1_", "chx_x_00", "Bearer", "chx_99_00"] {
+            assert_eq!(db.editor_for_token(bad).unwrap(), None, "{bad}");
+        }
+        db.revoke_editor(editor.id).unwrap();
+        assert_eq!(db.editor_for_token(&token).unwrap(), None);
+    }
+
+    #[test]
+    fn names_and_addresses_that_cannot_be_git_authors_are_refused() {
+        let (_dir, db) = db();
+        for (name, email) in [("", "a@b.org"), ("Sam", "not-an-address"), ("Sam\nX", "a@b.org"), ("Sam", "a@b.org>\nX")] {
+            let new = NewEditor {
+                name: name.into(),
+                email: email.into(),
+                role: Role::Editor,
+            };
+            assert!(matches!(db.add_editor(&new), Err(EditorError::Invalid(_))), "{name:?} {email:?}");
+        }
+        assert!(db.editors().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! chapterhouse's own records (editors now; subscribers and deliveries later) in one SQLite
+//! file in the data folder. Its schema moves forward by numbered migrations, recorded in
+//! SQLite's `user_version`; each runs in a transaction, so a failed one leaves the file
+//! as it was.
+
+mod editors;
+
+pub use editors::{Editor, EditorError, NewEditor, Role};
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+/// The schema, one step per migration, oldest first. Never edit a published step: add one.
+const MIGRATIONS: &[&str] = &[
+    // 1: editors and their token hashes.
+    "CREATE TABLE editors (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('editor', 'publisher')),
+        token_hash  BLOB NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    );",
+];
+
+/// What can go wrong with the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} is at schema version {found}, newer than this chapterhouse knows ({known}); upgrade chapterhouse"
+    )]
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
+}
+
+/// The database file.
+pub struct Db {
+    conn: Connection,
+    path: String,
+}
+
+impl Db {
+    /// Opens (creating when missing) the database and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let label = path.display().to_string();
+        let err = |source| DbError::Sqlite {
+            path: label.clone(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(err)?;
+        if version > MIGRATIONS.len() {
+            return Err(DbError::TooNew {
+                path: label,
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(step).map_err(err)?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Db { conn, path: label })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> DbError {
+        DbError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        Db::open(&path).unwrap();
+        Db::open(&path).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+            .unwrap();
+        drop(conn);
+        assert!(matches!(Db::open(&path), Err(DbError::TooNew { .. })));
+    }
+}

@@ -1,0 +1,184 @@
+//! What changed in one chapter between two versions, section by section and word by word,
+//! for a reader to see (the release diff decides *whether* it changed; this shows *how*).
+
+use std::time::Duration;
+
+use similar::{ChangeTag, TextDiff};
+
+use super::{opening, section_key, sections, words};
+
+/// Whether a section is in both versions, and whether its words changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionStatus {
+    Unchanged,
+    Changed,
+    Added,
+    Removed,
+}
+
+impl SectionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            SectionStatus::Unchanged => "unchanged",
+            SectionStatus::Changed => "changed",
+            SectionStatus::Added => "new section",
+            SectionStatus::Removed => "removed section",
+        }
+    }
+}
+
+/// A run of text: in both versions, only in the new one, or only in the old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Same(String),
+    Added(String),
+    Removed(String),
+}
+
+/// One section of a chapter diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionDiff {
+    pub heading: String,
+    pub status: SectionStatus,
+    pub parts: Vec<Part>,
+}
+
+/// The heading given to text before a chapter's first section.
+pub const OPENING: &str = "Opening text";
+
+/// Word diffs taking longer than this fall back to "all removed, all added".
+const DIFF_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// Compares two chapter bodies section by section. Sections are matched by heading (the
+/// number set aside, as the release diff does); a section only in the old body is shown
+/// where it stood, after the sections that preceded it.
+pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
+    let split = |body: &str| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let opening = opening(body).trim();
+        if !opening.is_empty() {
+            out.push((OPENING.to_owned(), opening.to_owned()));
+        }
+        out.extend(
+            sections(body)
+                .into_iter()
+                .map(|s| (s.heading, s.text.trim().to_owned())),
+        );
+        out
+    };
+    let old_sections = split(old);
+    let new_sections = split(new);
+    let mut used = vec![false; old_sections.len()];
+    let mut out = Vec::new();
+    let mut old_cursor = 0;
+    for (heading, text) in &new_sections {
+        let key = section_key(heading);
+        let found = old_sections
+            .iter()
+            .enumerate()
+            .position(|(i, (h, _))| !used[i] && section_key(h) == key);
+        if let Some(i) = found {
+            // Sections of the old body that went before this one and are gone.
+            for j in old_cursor..i {
+                if !used[j] && !new_sections.iter().any(|(h, _)| section_key(h) == section_key(&old_sections[j].0)) {
+                    used[j] = true;
+                    out.push(removed(&old_sections[j]));
+                }
+            }
+            old_cursor = old_cursor.max(i + 1);
+            used[i] = true;
+            let (old_heading, old_text) = &old_sections[i];
+            let same = words::same_words(old_text, text) && words::same_words(old_heading, heading);
+            out.push(SectionDiff {
+                heading: heading.clone(),
+                status: if same {
+                    SectionStatus::Unchanged
+                } else {
+                    SectionStatus::Changed
+                },
+                parts: if same {
+                    vec![Part::Same(text.clone())]
+                } else {
+                    word_diff(old_text, text)
+                },
+            });
+        } else {
+            out.push(SectionDiff {
+                heading: heading.clone(),
+                status: SectionStatus::Added,
+                parts: vec![Part::Added(text.clone())],
+            });
+        }
+    }
+    for (j, section) in old_sections.iter().enumerate() {
+        if !used[j] {
+            out.push(removed(section));
+        }
+    }
+    out
+}
+
+fn removed((heading, text): &(String, String)) -> SectionDiff {
+    SectionDiff {
+        heading: heading.clone(),
+        status: SectionStatus::Removed,
+        parts: vec![Part::Removed(text.clone())],
+    }
+}
+
+/// Word by word: runs of unchanged, added and removed text, whitespace kept.
+pub fn word_diff(old: &str, new: &str) -> Vec<Part> {
+    let diff = TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_words(old, new);
+    let mut parts: Vec<Part> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let value = change.value();
+        match (change.tag(), parts.last_mut()) {
+            (ChangeTag::Equal, Some(Part::Same(s)))
+            | (ChangeTag::Insert, Some(Part::Added(s)))
+            | (ChangeTag::Delete, Some(Part::Removed(s))) => s.push_str(value),
+            (ChangeTag::Equal, _) => parts.push(Part::Same(value.to_owned())),
+            (ChangeTag::Insert, _) => parts.push(Part::Added(value.to_owned())),
+            (ChangeTag::Delete, _) => parts.push(Part::Removed(value.to_owned())),
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_added_and_removed_are_marked() {
+        let parts = word_diff("the child is seen", "the child is seen alone");
+        assert_eq!(
+            parts,
+            [
+                Part::Same("the child is seen".into()),
+                Part::Added(" alone".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn sections_are_matched_by_heading_and_classified() {
+        let old = "Intro.\n\n## 1. Scope\n\nAll staff.\n\n## 2. Referral\n\nCall MASH.\n\n## 3. Gone\n\nOld text.\n";
+        let new = "Intro.\n\n## 1. Scope\n\nAll   staff.\n\n## 2. Referral\n\nCall the MASH today.\n\n## 4. New\n\nNew text.\n";
+        let diffs = section_diffs(old, new);
+        let summary: Vec<(&str, SectionStatus)> =
+            diffs.iter().map(|d| (d.heading.as_str(), d.status)).collect();
+        assert_eq!(
+            summary,
+            [
+                (OPENING, SectionStatus::Unchanged),
+                ("1. Scope", SectionStatus::Unchanged),
+                ("2. Referral", SectionStatus::Changed),
+                ("4. New", SectionStatus::Added),
+                ("3. Gone", SectionStatus::Removed),
+            ]
+        );
+        assert!(diffs[2].parts.contains(&Part::Added("the ".into())));
+    }
+}

@@ -1,0 +1,280 @@
+//! The editors' side of the JSON API (SPEC §7): Bearer tokens, chapter writes guarded by
+//! `If-Match`, the draft preview, and publishing.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{AppState, WebError};
+use crate::app::{AppError, ChapterEdit, Chapterhouse, EditError};
+use crate::content::{ChapterId, ManualId, ReleaseName};
+use crate::db::{Editor, Role};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/manuals/{manual}/draft", get(draft))
+        .route("/manuals/{manual}/draft/chapters/{id}", get(draft_chapter))
+        .route(
+            "/manuals/{manual}/chapters/{id}",
+            put(put_chapter).delete(delete_chapter),
+        )
+        .route("/manuals/{manual}/releases", axum::routing::post(publish))
+}
+
+/// Why a request was not let in.
+fn unauthorized(message: &str, invalid: bool) -> WebError {
+    WebError::new(StatusCode::UNAUTHORIZED, message.to_owned())
+    .with_header(
+        header::WWW_AUTHENTICATE,
+        if invalid {
+            "Bearer realm=\"chapterhouse\", error=\"invalid_token\""
+        } else {
+            "Bearer realm=\"chapterhouse\""
+        },
+    )
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("this needs an editor's token: send Authorization: Bearer <token>", false))?;
+    let text = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not readable", true))?;
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(unauthorized(
+            "use Authorization: Bearer <token>, with a token from `chapterhouse editors add`",
+            true,
+        ));
+    }
+    Ok(token.trim().to_owned())
+}
+
+/// The editor behind a token, who must hold at least `role`.
+fn authorise(app: &Chapterhouse, token: &str, role: Role) -> Result<Editor, WebError> {
+    let editor = app
+        .db()
+        .map_err(WebError::from)?
+        .editor_for_token(token)
+        .map_err(|e| WebError::internal(e.to_string()))?
+        .ok_or_else(|| unauthorized("this token is unknown or has been revoked", true))?;
+    if editor.role < role {
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            format!("this needs the {role} role; {} is an {}", editor.name, editor.role),
+        ));
+    }
+    Ok(editor)
+}
+
+fn manual_id(text: &str) -> Result<ManualId, WebError> {
+    text.parse()
+        .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
+}
+
+impl From<EditError> for WebError {
+    fn from(e: EditError) -> WebError {
+        let status = match &e {
+            EditError::Stale { .. } | EditError::NoSuchRevision { .. } => {
+                StatusCode::PRECONDITION_FAILED
+            }
+            EditError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
+            EditError::UnknownChapter(_) => StatusCode::NOT_FOUND,
+            EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EditError::App(_) => {
+                let EditError::App(inner) = e else {
+                    unreachable!()
+                };
+                return WebError::from(inner);
+            }
+        };
+        WebError::new(status, e.to_string())
+    }
+}
+
+/// Runs an editor's request: the token is checked on the same turn as the work.
+async fn as_editor<T: Send + 'static>(
+    state: &AppState,
+    headers: &HeaderMap,
+    role: Role,
+    work: impl FnOnce(&Chapterhouse, Editor) -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    let token = bearer(headers)?;
+    state
+        .run_raw(move |app| {
+            let editor = authorise(app, &token, role)?;
+            work(app, editor)
+        })
+        .await?
+}
+
+async fn draft(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, WebError> {
+    let manual = manual_id(&manual)?;
+    let notice = as_editor(&state, &headers, Role::Editor, move |app, _| {
+        Ok(app.draft_notice(&manual)?)
+    })
+    .await?;
+    Ok(Json(notice.to_json()))
+}
+
+async fn draft_chapter(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let manual = manual_id(&manual)?;
+    as_editor(&state, &headers, Role::Editor, move |app, _| {
+        let (chapter, blob, head) = app.draft_chapter(&manual, &id)?.ok_or_else(|| {
+            WebError::from(EditError::UnknownChapter(id.chars().take(80).collect()))
+        })?;
+        let body = json!({
+            "manual": manual, "id": chapter.id, "title": chapter.title, "kind": chapter.kind,
+            "url": chapter.url, "section": chapter.section, "tags": chapter.tags,
+            "markdown": chapter.body, "revision": blob, "commit": head,
+        });
+        Ok(with_etag(StatusCode::OK, &blob, Json(body)))
+    })
+    .await
+}
+
+fn with_etag(status: StatusCode, revision: &str, body: impl IntoResponse) -> Response {
+    let mut response = (status, body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<String>, WebError> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| WebError::bad_request("the If-Match header is not readable"))
+        })
+        .transpose()
+}
+
+async fn put_chapter(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let manual = manual_id(&manual)?;
+    let if_match = if_match(&headers)?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{manual}/{id}.md: not UTF-8 text"),
+        )
+    })?;
+    write(state, headers, manual, id, Some(text), if_match).await
+}
+
+async fn delete_chapter(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let manual = manual_id(&manual)?;
+    let if_match = if_match(&headers)?;
+    write(state, headers, manual, id, None, if_match).await
+}
+
+async fn write(
+    state: AppState,
+    headers: HeaderMap,
+    manual: ManualId,
+    id: String,
+    text: Option<String>,
+    if_match: Option<String>,
+) -> Result<Response, WebError> {
+    as_editor(&state, &headers, Role::Editor, move |app, editor| {
+        let written = app.edit_chapter(&ChapterEdit {
+            manual,
+            id,
+            text,
+            if_match,
+            author: editor.author(),
+        })?;
+        let status = if written.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        let body = Json(serde_json::to_value(&written).expect("written serialises"));
+        Ok(match &written.revision {
+            Some(revision) => with_etag(status, revision, body),
+            None => (status, body).into_response(),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishRequest {
+    name: String,
+    date: Option<String>,
+    #[serde(default)]
+    notes: BTreeMap<String, String>,
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let manual = manual_id(&manual)?;
+    let unprocessable = |message: String| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let request: PublishRequest = serde_json::from_slice(&body).map_err(|e| {
+        unprocessable(format!(
+            "the request must be JSON {{\"name\": \"2024-05\", \"date\": \"2024-05-01\", \"notes\": {{\"chapter-id\": \"note\"}}}}: {e}"
+        ))
+    })?;
+    let name: ReleaseName = request
+        .name
+        .parse()
+        .map_err(|e: crate::content::InvalidId| unprocessable(e.to_string()))?;
+    let date = request
+        .date
+        .as_deref()
+        .map(crate::cli::parse_date)
+        .transpose()
+        .map_err(|e| unprocessable(format!("date: {e}")))?;
+    let mut notes = BTreeMap::new();
+    for (id, note) in request.notes {
+        let id: ChapterId = id
+            .parse()
+            .map_err(|e: crate::content::InvalidId| unprocessable(format!("notes: {e}")))?;
+        notes.insert(id, note.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    let body = as_editor(&state, &headers, Role::Publisher, move |app, editor| {
+        let release = app.publish_draft(&manual, &name, date, notes, &editor.author())?;
+        let notice = app.release_notice(&manual, &release)?;
+        Ok(json!({
+            "manual": manual, "name": release.name, "date": release.date,
+            "scheduled": !release.in_force_on(app.today()), "revision": release.revision,
+            "notice": notice.to_json(),
+        }))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

@@ -1,0 +1,80 @@
+//! HTTP details shared by pages and API: ETags and caching, and error pages.
+
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+/// How long a response may be reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// Fixed forever (a chapter at a named release): cache for a year, never revalidate.
+    Immutable,
+    /// May change (current views): keep, but revalidate every time.
+    Revalidate,
+}
+
+/// A strong ETag for a body: its hash.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// True when the client's `If-None-Match` names `etag` (or `*`).
+pub fn not_modified(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+fn cache_control(caching: Caching) -> HeaderValue {
+    HeaderValue::from_static(match caching {
+        Caching::Immutable => "public, max-age=31536000, immutable",
+        Caching::Revalidate => "no-cache",
+    })
+}
+
+/// A cacheable answer: 304 when the client has it already, else the body with its ETag.
+pub fn cached(
+    request: &HeaderMap,
+    content_type: &'static str,
+    body: impl Into<Vec<u8>>,
+    caching: Caching,
+) -> Response {
+    let body = body.into();
+    let etag = etag_of(&body);
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, cache_control(caching));
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("hex is a valid header"),
+    );
+    if not_modified(request, &etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    (headers, body).into_response()
+}
+
+/// An HTML page, cached as `caching` says.
+pub fn page(request: &HeaderMap, html: String, caching: Caching) -> Response {
+    cached(request, "text/html; charset=utf-8", html, caching)
+}
+
+/// An HTML page with a status other than 200 (never cached for long).
+pub fn page_with_status(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+        Html(html),
+    )
+        .into_response()
+}
