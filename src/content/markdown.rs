@@ -143,11 +143,25 @@ mod tests {
             "## 1. Scope\n\nText with <script>alert(1)</script> and \
              [bad](javascript:alert(1)) and <img src=x onerror=alert(1)> and [good](https://gov.uk).\n",
         );
-        assert!(html.contains("<h2>1. Scope</h2>"), "{html}");
+        assert!(html.contains("<h2 id=\"s-1-scope\">1. Scope</h2>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(html.contains("href=\"https://gov.uk\""), "{html}");
+    }
+
+    #[test]
+    fn sections_get_anchors_for_the_table_of_contents() {
+        let r = render(
+            "## 1. Scope\n\nA.\n\n## 1. Scope\n\nB.\n\n## <b>!</b>\n\n<p id=\"main\">x</p>\n",
+        );
+        let anchors: Vec<&str> = r.toc.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(anchors, ["s-1-scope", "s-1-scope-2", "s-section"]);
+        for anchor in anchors {
+            assert!(r.html.contains(&format!("id=\"{anchor}\"")), "{}", r.html);
+        }
+        // An id written in the chapter cannot take one of the page's own.
+        assert!(!r.html.contains("id=\"main\""), "{}", r.html);
     }
 
     #[test]

@@ -126,11 +126,43 @@ fn removed((heading, text): &(String, String)) -> SectionDiff {
     }
 }
 
+/// Text cut into words, runs of whitespace and single punctuation marks, so that "MASH."
+/// and "MASH" share their word.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let class = |c: char| {
+        if c.is_alphanumeric() {
+            0
+        } else if c.is_whitespace() {
+            1
+        } else {
+            2
+        }
+    };
+    let mut previous: Option<u8> = None;
+    for (i, c) in text.char_indices() {
+        let k = class(c);
+        if let Some(p) = previous
+            && (p != k || k == 2)
+        {
+            out.push(&text[start..i]);
+            start = i;
+        }
+        previous = Some(k);
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
 /// Word by word: runs of unchanged, added and removed text, whitespace kept.
 pub fn word_diff(old: &str, new: &str) -> Vec<Part> {
+    let (old_tokens, new_tokens) = (tokens(old), tokens(new));
     let diff = TextDiff::configure()
         .timeout(DIFF_TIMEOUT)
-        .diff_words(old, new);
+        .diff_slices(&old_tokens, &new_tokens);
     let mut parts: Vec<Part> = Vec::new();
     for change in diff.iter_all_changes() {
         let value = change.value();
@@ -179,6 +211,15 @@ mod tests {
                 ("3. Gone", SectionStatus::Removed),
             ]
         );
-        assert!(diffs[2].parts.contains(&Part::Added("the ".into())));
+        assert_eq!(
+            diffs[2].parts,
+            [
+                Part::Same("Call ".into()),
+                Part::Added("the ".into()),
+                Part::Same("MASH".into()),
+                Part::Added(" today".into()),
+                Part::Same(".".into()),
+            ]
+        );
     }
 }
