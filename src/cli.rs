@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
-use crate::db::{NewEditor, Role};
 use crate::content::{ManualId, ReleaseName};
+use crate::db::{NewEditor, Role};
 use crate::notice::Format;
 use crate::search::{SearchRequest, SearchResults};
 use crate::store::Author;
@@ -348,9 +348,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     write_stdout(&out)?;
                 }
                 EditorsCommand::Remove { id } => {
-                    let id: i64 = id
-                        .parse()
-                        .map_err(|_| anyhow::anyhow!("{id:?} is not an editor number (see editors list)"))?;
+                    let id: i64 = id.parse().map_err(|_| {
+                        anyhow::anyhow!("{id:?} is not an editor number (see editors list)")
+                    })?;
                     db.revoke_editor(id)?;
                     write_stdout(&format!("revoked editor {id}\n"))?;
                 }

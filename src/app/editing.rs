@@ -114,10 +114,13 @@ impl Chapterhouse {
         };
         let chapter = self
             .store
-            .read_chapters(manual, vec![crate::store::StoredFile {
-                path: entry.path.clone(),
-                blob: entry.blob.clone(),
-            }])?
+            .read_chapters(
+                manual,
+                vec![crate::store::StoredFile {
+                    path: entry.path.clone(),
+                    blob: entry.blob.clone(),
+                }],
+            )?
             .remove(0);
         Ok(Some((chapter, entry.blob.clone(), head)))
     }
@@ -156,14 +159,12 @@ impl Chapterhouse {
             None => None,
         };
         match (&existing, &current_blob, &edit.if_match) {
-            (Some(path), Some(blob), Some(given)) => {
-                if !self.is_fresh(manual, path, blob, given) {
-                    return Err(EditError::Stale {
-                        id: id.to_string(),
-                        given: given.chars().take(80).collect(),
-                        current: blob.clone(),
-                    });
-                }
+            (Some(path), Some(blob), Some(given)) if !self.is_fresh(manual, path, blob, given) => {
+                return Err(EditError::Stale {
+                    id: id.to_string(),
+                    given: given.chars().take(80).collect(),
+                    current: blob.clone(),
+                });
             }
             (Some(_), _, None) => {
                 return Err(EditError::PreconditionRequired { id: id.to_string() });

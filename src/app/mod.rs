@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::config::Config;
-use crate::db::{Db, DbError};
 use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, Snapshot, source};
+use crate::db::{Db, DbError};
 use crate::diff;
 use crate::notice::{Links, Notice, ReleaseRef};
 use crate::search::{Glossary, SearchError, SearchIndex, SearchRequest, SearchResults};
@@ -335,7 +335,9 @@ impl Chapterhouse {
     /// The manual's newest release, scheduled ones included.
     pub fn latest_release(&self, manual: &ManualId) -> Result<Release, AppError> {
         let mut releases = self.releases(manual)?;
-        Ok(releases.pop().expect("releases() never returns an empty list"))
+        Ok(releases
+            .pop()
+            .expect("releases() never returns an empty list"))
     }
 
     /// The manual's current release: in force today. A release dated in the future is

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use super::{AppError, Chapterhouse};
 use crate::content::markdown::{self, Rendered};
 use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ManualInfo, ReleaseName};
-use crate::notice::Notice;
 use crate::diff::{self, UpdatedChapter};
+use crate::notice::Notice;
 use crate::store::{Release, Revision, StoredFile};
 
 /// Contents of this many manual releases are kept in memory.
@@ -78,8 +78,8 @@ pub enum Missing {
     /// Removed in `removed_in`; `last` is the last release that had it.
     Removed {
         title: String,
-        removed_in: Release,
-        last: Release,
+        removed_in: Box<Release>,
+        last: Box<Release>,
     },
     /// Not yet published (it appears in a later, scheduled release) or never existed.
     Unknown,
@@ -160,8 +160,11 @@ impl Chapterhouse {
             })
             .collect();
         entries.sort_by(|a, b| {
-            (a.section.is_none(), &a.section, a.title.to_lowercase())
-                .cmp(&(b.section.is_none(), &b.section, b.title.to_lowercase()))
+            (a.section.is_none(), &a.section, a.title.to_lowercase()).cmp(&(
+                b.section.is_none(),
+                &b.section,
+                b.title.to_lowercase(),
+            ))
         });
         let contents = Arc::new(Contents {
             info: self.store.manual_info_at(revision, manual)?,
@@ -313,8 +316,8 @@ impl Chapterhouse {
             .unwrap_or_else(|| id.to_owned());
         Ok(Missing::Removed {
             title,
-            removed_in: next.clone(),
-            last: last.clone(),
+            removed_in: Box::new(next.clone()),
+            last: Box::new(last.clone()),
         })
     }
 
@@ -335,7 +338,10 @@ impl Chapterhouse {
                 previous = None;
                 continue;
             };
-            if previous.as_ref().is_some_and(|(_, old_blob, _)| *old_blob == blob) {
+            if previous
+                .as_ref()
+                .is_some_and(|(_, old_blob, _)| *old_blob == blob)
+            {
                 continue;
             }
             let note = release

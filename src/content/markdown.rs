@@ -143,7 +143,10 @@ mod tests {
             "## 1. Scope\n\nText with <script>alert(1)</script> and \
              [bad](javascript:alert(1)) and <img src=x onerror=alert(1)> and [good](https://gov.uk).\n",
         );
-        assert!(html.contains("<h2 id=\"s-1-scope\">1. Scope</h2>"), "{html}");
+        assert!(
+            html.contains("<h2 id=\"s-1-scope\">1. Scope</h2>"),
+            "{html}"
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onerror"), "{html}");

@@ -167,7 +167,9 @@ impl Db {
     pub fn editors(&self) -> Result<Vec<Editor>, EditorError> {
         let mut statement = self
             .conn
-            .prepare("SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL ORDER BY id")
+            .prepare(
+                "SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL ORDER BY id",
+            )
             .map_err(|e| self.err(e))?;
         let rows = statement
             .query_map([], |row| {
@@ -233,7 +235,15 @@ mod tests {
         let mut wrong = token.clone();
         wrong.pop();
         wrong.push(if token.ends_with('0') { '1' } else { '0' });
-        for bad in [wrong.as_str(), "", "chx_", "chx_1_", "chx_x_00", "Bearer", "chx_99_00"] {
+        for bad in [
+            wrong.as_str(),
+            "",
+            "chx_",
+            "chx_1_",
+            "chx_x_00",
+            "Bearer",
+            "chx_99_00",
+        ] {
             assert_eq!(db.editor_for_token(bad).unwrap(), None, "{bad}");
         }
         db.revoke_editor(editor.id).unwrap();
@@ -243,13 +253,21 @@ mod tests {
     #[test]
     fn names_and_addresses_that_cannot_be_git_authors_are_refused() {
         let (_dir, db) = db();
-        for (name, email) in [("", "a@b.org"), ("Sam", "not-an-address"), ("Sam\nX", "a@b.org"), ("Sam", "a@b.org>\nX")] {
+        for (name, email) in [
+            ("", "a@b.org"),
+            ("Sam", "not-an-address"),
+            ("Sam\nX", "a@b.org"),
+            ("Sam", "a@b.org>\nX"),
+        ] {
             let new = NewEditor {
                 name: name.into(),
                 email: email.into(),
                 role: Role::Editor,
             };
-            assert!(matches!(db.add_editor(&new), Err(EditorError::Invalid(_))), "{name:?} {email:?}");
+            assert!(
+                matches!(db.add_editor(&new), Err(EditorError::Invalid(_))),
+                "{name:?} {email:?}"
+            );
         }
         assert!(db.editors().unwrap().is_empty());
     }

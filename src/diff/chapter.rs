@@ -80,7 +80,11 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
         if let Some(i) = found {
             // Sections of the old body that went before this one and are gone.
             for j in old_cursor..i {
-                if !used[j] && !new_sections.iter().any(|(h, _)| section_key(h) == section_key(&old_sections[j].0)) {
+                if !used[j]
+                    && !new_sections
+                        .iter()
+                        .any(|(h, _)| section_key(h) == section_key(&old_sections[j].0))
+                {
                     used[j] = true;
                     out.push(removed(&old_sections[j]));
                 }
@@ -199,8 +203,10 @@ mod tests {
         let old = "Intro.\n\n## 1. Scope\n\nAll staff.\n\n## 2. Referral\n\nCall MASH.\n\n## 3. Gone\n\nOld text.\n";
         let new = "Intro.\n\n## 1. Scope\n\nAll   staff.\n\n## 2. Referral\n\nCall the MASH today.\n\n## 4. New\n\nNew text.\n";
         let diffs = section_diffs(old, new);
-        let summary: Vec<(&str, SectionStatus)> =
-            diffs.iter().map(|d| (d.heading.as_str(), d.status)).collect();
+        let summary: Vec<(&str, SectionStatus)> = diffs
+            .iter()
+            .map(|d| (d.heading.as_str(), d.status))
+            .collect();
         assert_eq!(
             summary,
             [

@@ -6,9 +6,7 @@ mod sections;
 mod summary;
 pub mod words;
 
-pub use sections::{
-    Section, SectionChanges, compare_sections, opening, section_key, sections,
-};
+pub use sections::{Section, SectionChanges, compare_sections, opening, section_key, sections};
 
 use std::collections::HashMap;
 

@@ -169,22 +169,23 @@ impl QueryBuilder<'_> {
                 boost,
             ))),
             _ => {
-                let mut per_field: Vec<(Occur, Box<dyn Query>)> =
-                    [(self.fields.title, WEIGHTS[0].1), (self.fields.headings, WEIGHTS[1].1)]
-                        .into_iter()
-                        .map(|(field, weight)| {
-                            let terms = tokens
-                                .iter()
-                                .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                                .collect();
-                            let q: Box<dyn Query> =
-                                Box::new(PhraseQuery::new_with_offset(terms));
-                            (
-                                Occur::Should,
-                                Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
-                            )
-                        })
+                let mut per_field: Vec<(Occur, Box<dyn Query>)> = [
+                    (self.fields.title, WEIGHTS[0].1),
+                    (self.fields.headings, WEIGHTS[1].1),
+                ]
+                .into_iter()
+                .map(|(field, weight)| {
+                    let terms = tokens
+                        .iter()
+                        .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
                         .collect();
+                    let q: Box<dyn Query> = Box::new(PhraseQuery::new_with_offset(terms));
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
                 let pairs: Vec<(Occur, Box<dyn Query>)> = schema::word_pairs(text)
                     .iter()
                     .map(|pair| {
@@ -248,10 +249,7 @@ impl QueryBuilder<'_> {
         }
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
-            clauses.extend(
-                self.phrase_clause(phrase, 2.0)
-                    .map(|q| (Occur::Should, q)),
-            );
+            clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
         }
         for form in self.glossary.alternatives(&query.all_words()) {
             clauses.extend(

@@ -31,8 +31,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Why a request was not let in.
 fn unauthorized(message: &str, invalid: bool) -> WebError {
-    WebError::new(StatusCode::UNAUTHORIZED, message.to_owned())
-    .with_header(
+    WebError::new(StatusCode::UNAUTHORIZED, message.to_owned()).with_header(
         header::WWW_AUTHENTICATE,
         if invalid {
             "Bearer realm=\"chapterhouse\", error=\"invalid_token\""
@@ -44,9 +43,12 @@ fn unauthorized(message: &str, invalid: bool) -> WebError {
 
 /// The bearer token of a request, if it has one.
 fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("this needs an editor's token: send Authorization: Bearer <token>", false))?;
+    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+        unauthorized(
+            "this needs an editor's token: send Authorization: Bearer <token>",
+            false,
+        )
+    })?;
     let text = value
         .to_str()
         .map_err(|_| unauthorized("the Authorization header is not readable", true))?;
@@ -71,7 +73,10 @@ fn authorise(app: &Chapterhouse, token: &str, role: Role) -> Result<Editor, WebE
     if editor.role < role {
         return Err(WebError::new(
             StatusCode::FORBIDDEN,
-            format!("this needs the {role} role; {} is an {}", editor.name, editor.role),
+            format!(
+                "this needs the {role} role; {} is an {}",
+                editor.name, editor.role
+            ),
         ));
     }
     Ok(editor)

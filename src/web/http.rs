@@ -1,7 +1,7 @@
 //! HTTP details shared by pages and API: ETags and caching, and error pages.
 
-use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -57,10 +57,7 @@ pub fn cached(
     if not_modified(request, &etag) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     (headers, body).into_response()
 }
 

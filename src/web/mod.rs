@@ -12,9 +12,9 @@ pub use error::WebError;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use axum::http::{HeaderValue, header};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 
@@ -226,11 +226,18 @@ fn manual_id(text: &str) -> Result<ManualId, PageError> {
     })
 }
 
-fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, PageError> {
+fn date_param(
+    params: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<NaiveDate>, PageError> {
     match param(params, name) {
         None => Ok(None),
         Some(text) => crate::cli::parse_date(text).map(Some).map_err(|e| {
-            PageError::new(StatusCode::BAD_REQUEST, "That date could not be read", e.to_string())
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "That date could not be read",
+                e.to_string(),
+            )
         }),
     }
 }
@@ -303,7 +310,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 scheduled,
             });
         }
-        notices.sort_by(|a, b| b.0.cmp(&a.0));
+        notices.sort_by_key(|n| std::cmp::Reverse(n.0));
         let html = render(&HomePage {
             site: Site::new(),
             manuals,
@@ -551,7 +558,15 @@ fn missing(
     match app.missing_chapter(manual, release, id)? {
         Missing::Renamed { to } => {
             let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-            Ok(Redirect::permanent(&format!("/manuals/{manual}/chapters/{to}{query}")).into_response())
+            // 301 (not 308): the old address is read with GET only, and every client knows 301.
+            Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(
+                    header::LOCATION,
+                    format!("/manuals/{manual}/chapters/{to}{query}"),
+                )],
+            )
+                .into_response())
         }
         Missing::Removed {
             title,
@@ -696,7 +711,10 @@ async fn chapter_diff(
         let manual = manual_id(&manual)?;
         let releases = app.releases(&manual)?;
         let current = app.current_release(&manual)?.unwrap_or_else(|| {
-            releases.last().expect("a manual with releases has a last one").clone()
+            releases
+                .last()
+                .expect("a manual with releases has a last one")
+                .clone()
         });
         let to = match param(&params, "to") {
             Some(name) => app.resolve_release(&manual, None, Some(name))?,
@@ -747,7 +765,8 @@ async fn chapter_diff(
             }
         };
         let contents = app.contents_at(&manual, &to)?;
-        let immutable = to.date <= app.today() && param(&params, "to").is_some()
+        let immutable = to.date <= app.today()
+            && param(&params, "to").is_some()
             && param(&params, "from").is_some();
         let html = render(&DiffPage {
             site: Site::new(),
@@ -773,7 +792,11 @@ async fn chapter_diff(
         Ok(page(
             &headers,
             html,
-            if immutable { Caching::Immutable } else { Caching::Revalidate },
+            if immutable {
+                Caching::Immutable
+            } else {
+                Caching::Revalidate
+            },
         ))
     })
     .await
@@ -807,7 +830,9 @@ async fn releases(
         let releases = app.releases(&manual)?;
         let today = app.today();
         let current = app.current_release(&manual)?;
-        let latest = releases.last().expect("a manual with releases has a last one");
+        let latest = releases
+            .last()
+            .expect("a manual with releases has a last one");
         let title = app.contents_at(&manual, latest)?.info.title.clone();
         let html = render(&ReleasesPage {
             site: Site::new(),
@@ -881,16 +906,25 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
         let today = app.today();
         let mut notices = Vec::new();
         for manual in app.store().released_manuals().map_err(AppError::from)? {
-            for release in app.releases(&manual)?.iter().rev().filter(|r| r.in_force_on(today)).take(FEED_ENTRIES) {
+            for release in app
+                .releases(&manual)?
+                .iter()
+                .rev()
+                .filter(|r| r.in_force_on(today))
+                .take(FEED_ENTRIES)
+            {
                 notices.push((*app.release_notice(&manual, release)?).clone());
             }
         }
-        notices.sort_by(|a, b| b.to.date.cmp(&a.to.date));
+        notices.sort_by_key(|n| std::cmp::Reverse(n.to.date));
         notices.truncate(FEED_ENTRIES);
         let links = app.links();
         let xml = atom_feed(
             "Safeguarding procedures: releases",
-            &format!("{}/feed.atom", app.config().server.public_url.trim_end_matches('/')),
+            &format!(
+                "{}/feed.atom",
+                app.config().server.public_url.trim_end_matches('/')
+            ),
             &notices,
             &links,
         );
@@ -908,7 +942,13 @@ async fn manual_feed(
         let manual = manual_id(&manual)?;
         let today = app.today();
         let mut notices = Vec::new();
-        for release in app.releases(&manual)?.iter().rev().filter(|r| r.in_force_on(today)).take(FEED_ENTRIES) {
+        for release in app
+            .releases(&manual)?
+            .iter()
+            .rev()
+            .filter(|r| r.in_force_on(today))
+            .take(FEED_ENTRIES)
+        {
             notices.push((*app.release_notice(&manual, release)?).clone());
         }
         let links = app.links();

@@ -4,7 +4,9 @@
 mod api;
 mod bad_input;
 mod diff;
+mod editors;
 mod import;
+mod pages;
 mod releases;
 mod sample;
 mod search;

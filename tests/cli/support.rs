@@ -1,8 +1,9 @@
 //! Shared test helpers: a temporary data folder, the real `chapterhouse` binary, snapshot
 //! folders written on the fly.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use chapterhouse::store::Store;
 use tempfile::TempDir;
@@ -159,4 +160,115 @@ pub fn body(extra: &str) -> String {
          ## 2. Strategy discussion\n\nA strategy discussion is held whenever there is reasonable \
          cause to suspect that a child is suffering significant harm.{extra}\n"
     )
+}
+
+/// `chapterhouse serve` on a free port over a workspace, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub client: reqwest::blocking::Client,
+    pub ws: Workspace,
+}
+
+/// An answer: status, headers and body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Server {
+    pub fn start(ws: Workspace) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+            .arg("--config")
+            .arg(&ws.config)
+            .arg("--data")
+            .arg(&ws.data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("CHAPTERHOUSE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("chapterhouse listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Server {
+            child,
+            base,
+            client,
+            ws,
+        }
+    }
+
+    /// GET, JSON expected.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let answer = self.fetch(path, &[]);
+        (answer.status, answer.json())
+    }
+
+    /// GET with extra request headers.
+    pub fn fetch(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Answer::from(request.send().unwrap())
+    }
+
+    /// Any request, with headers and a body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Answer::from(request.body(body).send().unwrap())
+    }
+}
+
+impl From<reqwest::blocking::Response> for Answer {
+    fn from(response: reqwest::blocking::Response) -> Answer {
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().unwrap(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
