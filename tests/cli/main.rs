@@ -3,6 +3,7 @@
 
 mod api;
 mod bad_input;
+mod browser;
 mod diff;
 mod editors;
 mod import;
