@@ -174,6 +174,13 @@ EOF
   log "nginx pid $nginx_pid ($cores workers) at $nginx_base"
 }
 
+# busy WHAT: notes compilers running alongside (the figures then say little).
+busy() {
+  local n
+  n=$(pgrep -x 'rustc|cc|cc1|cc1plus|ld|rust-lld' | wc -l || true)
+  [ "$n" = 0 ] || note "$1: $n compiler process(es) running alongside, load average $(cut -d' ' -f1-3 /proc/loadavg): figures distorted"
+}
+
 # check SET URL [FILE]: fetches URL once; notes any status other than 200.
 check() {
   local set=$1 url=$2 file=${3:-/dev/null} status
@@ -184,12 +191,15 @@ check() {
 
 # check_queries SET PREFIX: every query of the list, once.
 check_queries() {
-  local set=$1 prefix=$2 q enc
-  while IFS= read -r q; do
-    case $q in '' | '#'*) continue ;; esac
-    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="-._~"))' "$q")
+  local set=$1 prefix=$2 enc
+  while IFS= read -r enc; do
     check "$set" "$prefix$enc" || true
-  done <"$queries"
+  done < <(python3 -c '
+import sys, urllib.parse
+for q in open(sys.argv[1], encoding="utf-8"):
+    q = q.strip()
+    if q and not q.startswith("#"):
+        print(urllib.parse.quote(q, safe="-._~"))' "$queries")
 }
 
 # measure SET TARGET URL [LUA_ARGS...]: a warm-up run, then the measured run; one row.
@@ -198,6 +208,7 @@ measure() {
   shift 3
   out=$work/wrk-$set-$(printf '%s' "$target" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-').txt
   log "$set / $target: warm-up $warmup, then $duration at $connections connections"
+  busy "$set / $target"
   wrk -t"$threads" -c"$connections" -d"$warmup" -s "$lua" "$url" -- "$@" >"$out.warmup" 2>&1
   wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$lua" "$url" -- "$@" >"$out" 2>&1
   line=$(grep '^WEBBENCH ' "$out") || { cat "$out" >&2; die "wrk printed no result"; }
@@ -245,7 +256,8 @@ run_set() {
 
 : >"$work/memory.tsv"
 sets=()
-log "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $cores cores"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average before: $load_before; $cores cores"
 
 # --- (1) the bundled sample ---------------------------------------------------------------
 if [ "$skip_sample" != 1 ]; then
@@ -293,6 +305,7 @@ if [ "$skip_corpus" != 1 ]; then
   sets+=("corpus")
 fi
 log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+note "load average: $load_before before the runs, $(cut -d' ' -f1-3 /proc/loadavg) after"
 
 # --- report -------------------------------------------------------------------------------
 label() {

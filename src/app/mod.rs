@@ -9,6 +9,7 @@ pub use reading::{ChapterVersion, Contents, ContentsEntry, HistoryEntry, Missing
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -98,7 +99,7 @@ pub struct Import {
 pub struct Chapterhouse {
     config: Config,
     store: Store,
-    index: std::sync::OnceLock<SearchIndex>,
+    index: std::sync::OnceLock<Arc<SearchIndex>>,
     cache: reading::ReadCache,
     db: std::sync::OnceLock<Db>,
 }
@@ -143,7 +144,7 @@ impl Chapterhouse {
     /// The search index, opened on first use.
     pub fn index(&self) -> Result<&SearchIndex, AppError> {
         if let Some(index) = self.index.get() {
-            return Ok(index);
+            return Ok(index.as_ref());
         }
         let configured = &self.config.search.glossary;
         // A relative path that does not exist falls back to the glossary that ships with
@@ -163,7 +164,14 @@ impl Chapterhouse {
         // On first use the index catches up with whatever happened to the store while it
         // was closed; afterwards every import keeps it in step.
         index.catch_up(&self.store)?;
-        Ok(self.index.get_or_init(|| index))
+        Ok(self.index.get_or_init(|| Arc::new(index)).as_ref())
+    }
+
+    /// A handle on the search index that can be used from any thread without the
+    /// application (searches need no store).
+    pub fn search_index(&self) -> Result<Arc<SearchIndex>, AppError> {
+        self.index()?;
+        Ok(self.index.get().expect("opened just now").clone())
     }
 
     /// The database (editors, subscribers), opened on first use.

@@ -155,6 +155,15 @@ impl SearchIndex {
         &self.path
     }
 
+    /// True when the index holds releases of `manual` (a search filter's check that needs
+    /// no store).
+    pub fn knows_manual(&self, manual: &str) -> bool {
+        self.indexed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .knows_manual(manual)
+    }
+
     /// The glossary applied to queries.
     pub fn glossary(&self) -> &Glossary {
         &self.glossary

@@ -34,6 +34,11 @@ struct IndexedRelease {
 }
 
 impl IndexedState {
+    /// True when the index holds releases of `manual`.
+    pub fn knows_manual(&self, manual: &str) -> bool {
+        self.manuals.get(manual).is_some_and(|r| !r.is_empty())
+    }
+
     /// The name of the release of `manual` in force on `day`, as the index knows it.
     pub fn release_at(&self, manual: &str, day: NaiveDate) -> Option<&str> {
         self.manuals

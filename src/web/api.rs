@@ -5,15 +5,17 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::http::{Caching, cached};
 use super::{AppState, WebError};
 use crate::app::AppError;
-use crate::content::{ManualId, markdown};
+use crate::content::ManualId;
 use crate::search::SearchRequest;
 use crate::store::Release;
 
@@ -98,7 +100,8 @@ fn release_json(r: &Release, today: NaiveDate) -> Value {
 async fn releases(
     State(state): State<AppState>,
     Path(manual): Path<String>,
-) -> Result<Json<Value>, WebError> {
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let list = state
         .run(move |app| {
@@ -110,37 +113,52 @@ async fn releases(
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(Json(Value::Array(list)))
+    Ok(json_answer(
+        &headers,
+        &Value::Array(list),
+        Caching::Revalidate,
+    ))
 }
 
 async fn release(
     State(state): State<AppState>,
     Path((manual, release)): Path<(String, String)>,
-) -> Result<Json<Value>, WebError> {
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let notice = state
         .run(move |app| app.notice(&manual, None, Some(&release)))
         .await?;
-    Ok(Json(notice.to_json()))
+    Ok(json_answer(
+        &headers,
+        &notice.to_json(),
+        Caching::Revalidate,
+    ))
 }
 
 async fn diff(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     Query(params): Params,
-) -> Result<Json<Value>, WebError> {
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let notice = state
         .run(move |app| app.notice(&manual, param(&params, "from"), param(&params, "to")))
         .await?;
-    Ok(Json(notice.to_json()))
+    Ok(json_answer(
+        &headers,
+        &notice.to_json(),
+        Caching::Revalidate,
+    ))
 }
 
 async fn chapters(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     Query(params): Params,
-) -> Result<Json<Value>, WebError> {
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let at = date_param(&params, "at")?;
     let value = state
@@ -163,39 +181,52 @@ async fn chapters(
             }))
         })
         .await?;
-    Ok(Json(value))
+    Ok(json_answer(&headers, &value, Caching::Revalidate))
 }
 
 async fn chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
     Query(params): Params,
-) -> Result<Json<Value>, WebError> {
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let at = date_param(&params, "at")?;
-    let value = state
+    let named = param(&params, "release").is_some();
+    let (value, caching) = state
         .run(move |app| {
             let release = app.resolve_release(&manual, at, param(&params, "release"))?;
-            let snapshot = app.contents(&manual, &release)?;
-            let chapter = snapshot
-                .chapters
-                .into_iter()
-                .find(|c| c.id.as_str() == id)
-                .ok_or_else(|| AppError::UnknownChapter {
+            let version = app.chapter_at(&manual, &release, &id)?.ok_or_else(|| {
+                AppError::UnknownChapter {
                     manual: manual.clone(),
                     id: id.chars().take(80).collect(),
                     release: release.name.clone(),
-                })?;
-            let html = markdown::to_html(&chapter.body);
-            Ok(json!({
-                "manual": manual, "id": chapter.id, "title": chapter.title, "kind": chapter.kind,
-                "url": chapter.url, "section": chapter.section, "tags": chapter.tags,
-                "review_due": chapter.review_due, "markdown": chapter.body, "html": html,
+                }
+            })?;
+            // A chapter at a named release in force never changes.
+            let caching = if named && release.in_force_on(app.today()) {
+                Caching::Immutable
+            } else {
+                Caching::Revalidate
+            };
+            let c = &version.chapter;
+            let value = json!({
+                "manual": manual, "id": c.id, "title": c.title, "kind": c.kind,
+                "url": c.url, "section": c.section, "tags": c.tags,
+                "review_due": c.review_due, "markdown": c.body, "html": version.rendered.html,
                 "release": release.name, "date": release.date, "revision": release.revision,
-            }))
+                "chapter_revision": version.blob,
+            });
+            Ok((value, caching))
         })
         .await?;
-    Ok(Json(value))
+    Ok(json_answer(&headers, &value, caching))
+}
+
+/// A JSON answer with a strong ETag (its hash): 304 when the client has it already.
+fn json_answer(headers: &HeaderMap, value: &Value, caching: Caching) -> Response {
+    let body = serde_json::to_vec(value).expect("JSON serialises");
+    cached(headers, "application/json", body, caching)
 }
 
 async fn search(
@@ -208,19 +239,28 @@ async fn search(
     let limit = param(&params, "limit")
         .map(crate::search::parse_limit)
         .transpose()
-        .map_err(WebError::bad_request)?;
+        .map_err(WebError::bad_request)?
+        .unwrap_or(state.search_limit);
     let value = state
-        .run(move |app| {
-            let at = at.unwrap_or_else(|| app.today());
-            let limit = limit.unwrap_or(app.config().search.default_limit);
-            let results = app.search(&SearchRequest {
+        .search(move |index| {
+            if let Some(m) = &manual
+                && !index.knows_manual(m.as_str())
+            {
+                return Err(AppError::UnknownManual(m.to_string()));
+            }
+            let results = index.search(&SearchRequest {
                 query,
                 manual,
-                at,
+                at: at.unwrap_or_else(today),
                 limit,
             })?;
             Ok(serde_json::to_value(results).expect("results serialise"))
         })
         .await?;
     Ok(Json(value))
+}
+
+/// Today, as releases are reckoned.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
 }

@@ -210,7 +210,7 @@ async fn write(
     text: Option<String>,
     if_match: Option<String>,
 ) -> Result<Response, WebError> {
-    as_editor(&state, &headers, Role::Editor, move |app, editor| {
+    let response = as_editor(&state, &headers, Role::Editor, move |app, editor| {
         let written = app.edit_chapter(&ChapterEdit {
             manual,
             id,
@@ -229,7 +229,9 @@ async fn write(
             None => (status, body).into_response(),
         })
     })
-    .await
+    .await;
+    state.written();
+    response
 }
 
 #[derive(Deserialize)]
@@ -280,6 +282,7 @@ async fn publish(
             "notice": notice.to_json(),
         }))
     })
-    .await?;
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    .await;
+    state.written();
+    Ok((StatusCode::CREATED, Json(body?)).into_response())
 }

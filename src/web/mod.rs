@@ -2,6 +2,7 @@
 //! blocking engines underneath.
 
 mod api;
+mod cache;
 mod editors;
 mod error;
 mod http;
@@ -21,6 +22,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::{AppError, Chapterhouse};
+use crate::search::SearchIndex;
 
 /// Pages run no scripts and load nothing from elsewhere: even if markup slipped past the
 /// sanitiser, a browser would not run it.
@@ -29,18 +31,64 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 /// Largest request body accepted (a chapter file with room to spare).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// What every handler shares: the application. git2's repository handle is not shared
-/// between threads, so requests take turns with it; each turn is short.
+/// What every handler shares: the application, the search index and the page cache.
+/// git2's repository handle is not shared between threads, so requests that read the store
+/// take turns with it (each turn is short, and most pages come from the cache); searches
+/// need no store and run side by side.
 #[derive(Clone)]
 pub struct AppState {
     app: Arc<Mutex<Chapterhouse>>,
+    search: Arc<SearchIndex>,
+    /// Hits per search when the request names no limit.
+    search_limit: usize,
+    pages: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(app: Chapterhouse) -> AppState {
-        AppState {
+    pub fn new(app: Chapterhouse) -> Result<AppState, AppError> {
+        let search = app.search_index()?;
+        Ok(AppState {
+            search_limit: app.config().search.default_limit,
             app: Arc::new(Mutex::new(app)),
+            search,
+            pages: Arc::default(),
+        })
+    }
+
+    /// Runs `work` on the search index off the async runtime, beside other searches.
+    pub async fn search<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&SearchIndex) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let index = self.search.clone();
+        tokio::task::spawn_blocking(move || work(&index))
+            .await
+            .map_err(|e| WebError::internal(format!("search task failed: {e}")))?
+            .map_err(WebError::from)
+    }
+
+    /// Every manual's id and title (kept briefly, like a page).
+    pub async fn manual_titles(&self) -> Result<Arc<Vec<(String, String)>>, WebError> {
+        if let Some(titles) = self.pages.titles() {
+            return Ok(titles);
         }
+        let titles = self
+            .run(|app| {
+                Ok(app
+                    .manual_summaries()?
+                    .into_iter()
+                    .map(|s| (s.id.to_string(), s.title))
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        let titles = Arc::new(titles);
+        self.pages.keep_titles(titles.clone());
+        Ok(titles)
+    }
+
+    /// Something was written: pages showing current views must be made again.
+    pub fn written(&self) {
+        self.pages.invalidate();
     }
 
     /// Runs `work` on the application off the async runtime, whatever it returns.
@@ -81,6 +129,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes().merge(editors::routes()))
         .merge(pages::routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -111,7 +163,7 @@ pub async fn serve(app: Chapterhouse, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("chapterhouse listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router(AppState::new(app)))
+    axum::serve(listener, router(AppState::new(app)?))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -1022,15 +1022,15 @@ fn urlencode(text: &str) -> String {
 }
 
 async fn search(State(state): State<AppState>, Query(params): Params) -> Response {
-    run_page(&state, move |app| {
+    let manuals = match state.manual_titles().await {
+        Ok(titles) => titles,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let limit = state.search_limit;
+    let answer = state.search(move |index| {
         let query = param(&params, "q").unwrap_or_default().to_owned();
         let manual_text = param(&params, "manual").unwrap_or_default().to_owned();
         let at_text = param(&params, "at").unwrap_or_default().to_owned();
-        let summaries = app.manual_summaries()?;
-        let manuals: Vec<(String, String)> = summaries
-            .iter()
-            .map(|s| (s.id.to_string(), s.title.clone()))
-            .collect();
         let title_of = |id: &str| {
             manuals
                 .iter()
@@ -1068,15 +1068,14 @@ async fn search(State(state): State<AppState>, Query(params): Params) -> Respons
                 );
             }
         } else {
-            let today = app.today();
-            let found = app.search(&SearchRequest {
+            let found = index.search(&SearchRequest {
                 query: query.clone(),
                 manual: manual.clone(),
-                at: at.unwrap_or(today),
-                limit: app.config().search.default_limit,
+                at: at.unwrap_or_else(super::api::today),
+                limit,
             })?;
             let glossary = if found.hits.is_empty() {
-                app.index()?
+                index
                     .glossary()
                     .alternatives(&crate::search::glossary_words(&query))
                     .into_iter()
@@ -1139,11 +1138,14 @@ async fn search(State(state): State<AppState>, Query(params): Params) -> Respons
             query,
             manual: manual.map(|m| m.to_string()).unwrap_or_default(),
             at: at.map(|d| d.to_string()).unwrap_or_default(),
-            manuals,
+            manuals: manuals.to_vec(),
             message,
             results,
         })?;
         Ok(page_with_status(StatusCode::OK, html))
-    })
-    .await
+    });
+    match answer.await {
+        Ok(response) => response,
+        Err(e) => PageError::from(e).into_response(),
+    }
 }

@@ -138,3 +138,21 @@ fn bad_requests_get_json_errors_with_fitting_statuses() {
         );
     }
 }
+
+#[test]
+fn a_chapter_at_a_release_has_a_strong_etag_and_caches_forever() {
+    let s = sample_server();
+    let path = "/api/v1/manuals/children/chapters/section-47-enquiries?release=2024-03";
+    let first = s.fetch(path, &[]);
+    assert_eq!(first.status, 200);
+    assert!(first.header("cache-control").contains("immutable"));
+    let etag = first.header("etag").to_owned();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+    assert_eq!(s.fetch(path, &[("if-none-match", &etag)]).status, 304);
+    let current = s.fetch(
+        "/api/v1/manuals/children/chapters/section-47-enquiries",
+        &[],
+    );
+    assert_eq!(current.header("cache-control"), "no-cache");
+    assert_ne!(current.header("etag"), etag);
+}

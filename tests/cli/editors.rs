@@ -389,8 +389,9 @@ fn draft_publish_and_pages_follow_at_once() {
         "",
     );
     assert_eq!(deleted.status, 200, "{}", deleted.body);
-    // Practitioners see nothing of the draft yet.
+    // Practitioners see nothing of the draft yet (and the page is now kept in the cache).
     assert_eq!(s.fetch("/manuals/m/chapters/fgm", &[]).status, 404);
+    assert_eq!(s.fetch("/manuals/m/chapters/neglect", &[]).status, 200);
     let (_, found) = s.get("/api/v1/search?q=zebracorn");
     assert_eq!(found["total"], 0);
     // Editors preview it.
