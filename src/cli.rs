@@ -204,13 +204,17 @@ pub fn main() -> ExitCode {
     // The server logs its requests; one-shot commands keep stderr for their one-line answer.
     let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
     let default_level = if serving { "info" } else { "warn" };
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .init();
+        .with_env_filter(filter);
+    // One JSON object per line for log collectors; readable lines otherwise.
+    if std::env::var("CHAPTERHOUSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

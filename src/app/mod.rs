@@ -405,11 +405,6 @@ impl Chapterhouse {
             })
     }
 
-    /// The whole manual as a release fixed it.
-    pub fn contents(&self, manual: &ManualId, release: &Release) -> Result<Snapshot, AppError> {
-        Ok(self.store.snapshot_at(&release.revision, manual)?)
-    }
-
     /// The notice for `to` (default: the latest release) against `from` (default: the
     /// release before `to`; none for a manual's first release, where all is new).
     pub fn notice(

@@ -164,19 +164,19 @@ async fn chapters(
     let value = state
         .run(move |app| {
             let release = app.resolve_release(&manual, at, param(&params, "release"))?;
-            let snapshot = app.contents(&manual, &release)?;
-            let chapters: Vec<Value> = snapshot
-                .chapters
+            let contents = app.contents_at(&manual, &release)?;
+            let chapters: Vec<Value> = contents
+                .entries
                 .iter()
                 .map(|c| {
                     json!({
                         "id": c.id, "title": c.title, "kind": c.kind, "url": c.url,
-                        "section": c.section, "tags": c.tags,
+                        "section": c.section, "tags": c.tags, "revision": c.blob,
                     })
                 })
                 .collect();
             Ok(json!({
-                "manual": manual, "title": snapshot.info.title,
+                "manual": manual, "title": contents.info.title,
                 "release": release.name, "date": release.date, "chapters": chapters,
             }))
         })
