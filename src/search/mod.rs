@@ -107,6 +107,8 @@ pub struct SearchResults {
 pub struct SearchIndex {
     /// What the index reflects, kept in memory for naming the release of each hit.
     indexed: std::sync::Mutex<IndexedState>,
+    /// The searcher generation `indexed` was read for.
+    indexed_generation: std::sync::atomic::AtomicU64,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -136,10 +138,13 @@ impl SearchIndex {
         schema::register_analyzers(&index);
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            // Releases indexed by another process (an import while the server runs) are
+            // picked up when the index's meta file changes.
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         let mut search_index = SearchIndex {
             indexed: std::sync::Mutex::new(IndexedState::default()),
+            indexed_generation: std::sync::atomic::AtomicU64::new(u64::MAX),
             index,
             reader,
             fields,
@@ -158,6 +163,7 @@ impl SearchIndex {
     /// True when the index holds releases of `manual` (a search filter's check that needs
     /// no store).
     pub fn knows_manual(&self, manual: &str) -> bool {
+        self.follow(&self.reader.searcher());
         self.indexed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -183,6 +189,18 @@ impl SearchIndex {
         }
     }
 
+    /// Rereads what the index reflects when the searcher is of a newer commit than the one
+    /// last read (another process may have indexed releases).
+    fn follow(&self, searcher: &tantivy::Searcher) {
+        use std::sync::atomic::Ordering;
+        let generation = searcher.generation().generation_id();
+        if self.indexed_generation.swap(generation, Ordering::SeqCst) != generation
+            && let Ok(state) = self.state()
+        {
+            *self.indexed.lock().unwrap_or_else(|p| p.into_inner()) = state;
+        }
+    }
+
     /// Searches the chapters in force on `request.at`.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let user = UserQuery::parse(&request.query);
@@ -191,6 +209,7 @@ impl SearchIndex {
         }
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
+        self.follow(&searcher);
         let builder = QueryBuilder {
             index: &self.index,
             fields: &self.fields,

@@ -404,3 +404,40 @@ fn atom_feeds_of_releases() {
     assert!(all.contains("/manuals/adults/releases/"));
     assert_eq!(s.fetch("/manuals/nope/feed.atom", &[]).status, 404);
 }
+
+#[test]
+fn a_release_imported_by_another_process_appears_in_the_running_server() {
+    let ws = Workspace::new();
+    let first = ws.snapshot(
+        "r1",
+        &[("strategy.md", &chapter("Strategy Discussions", &body("")))],
+    );
+    ws.import(&first, "2024-01", "2024-01-10").ok();
+    let s = Server::start(ws);
+    assert_eq!(s.fetch("/manuals/m/chapters/strategy", &[]).status, 200);
+    let second = s.ws.snapshot(
+        "r2",
+        &[
+            ("strategy.md", &chapter("Strategy Discussions", &body(""))),
+            (
+                "fgm.md",
+                &chapter("Female Genital Mutilation", "Report quokkafish concerns.\n"),
+            ),
+        ],
+    );
+    s.ws.import(&second, "2024-02", "2024-02-10").ok();
+    let started = std::time::Instant::now();
+    loop {
+        let page = s.fetch("/manuals/m/chapters/fgm", &[]).status;
+        let (_, found) = s.get("/api/v1/search?q=quokkafish");
+        if page == 200 && found["total"] == 1 {
+            assert_eq!(found["hits"][0]["release"], "2024-02");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "page {page}, search {found}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
