@@ -174,11 +174,20 @@ EOF
   log "nginx pid $nginx_pid ($cores workers) at $nginx_base"
 }
 
-# busy WHAT: notes compilers running alongside (the figures then say little).
+# busy WHAT: notes other work on the machine just before a run (the figures then say
+# little): the share of CPU time used over one second while the servers idle, and compilers.
+cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
 busy() {
-  local n
-  n=$(pgrep -x 'rustc|cc|cc1|cc1plus|ld|rust-lld' | wc -l || true)
-  [ "$n" = 0 ] || note "$1: $n compiler process(es) running alongside, load average $(cut -d' ' -f1-3 /proc/loadavg): figures distorted"
+  local a b pct compilers
+  a=$(cpu_sample)
+  sleep 1
+  b=$(cpu_sample)
+  pct=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]
+    printf "%.0f", d > 0 ? 100 * (1 - (y[1] - x[1]) / d) : 0 }')
+  compilers=$(ps -eo comm= | grep -cxE 'rustc|cc1|cc1plus|ld|collect2|rust-lld|ld.lld' || true)
+  if [ "$pct" -ge 15 ] || [ "$compilers" -gt 0 ]; then
+    note "$1: machine busy before the run ($pct% CPU in use, $compilers compiler process(es), load average $(cut -d' ' -f1-3 /proc/loadavg)): figures distorted"
+  fi
 }
 
 # check SET URL [FILE]: fetches URL once; notes any status other than 200.
@@ -231,7 +240,7 @@ run_set() {
   local set=$1 config=$2 data=$3 manual=$4 chapter=$5 release=$6
   local chapter_path=/manuals/$manual/chapters/$chapter
   local release_path=/manuals/$manual/releases/$release
-  local page=$work/$set-chapter.html rss_start rss hwm
+  local page=$work/$set-chapter.html rss_start rss hwm anon mapped
   start_server "$set" "$config" "$data"
   rss_start=$(proc_kb "$server_pid" VmRSS)
   check "$set" "$base$chapter_path" "$page" || true
@@ -248,7 +257,9 @@ run_set() {
   measure "$set" "chapterhouse: search page" "$base/" "/search?q=" "$queries"
   rss=$(proc_kb "$server_pid" VmRSS)
   hwm=$(proc_kb "$server_pid" VmHWM)
-  printf '%s\t%s\t%s\t%s\n' "$set" "$rss_start" "$rss" "$hwm" >>"$work/memory.tsv"
+  anon=$(proc_kb "$server_pid" RssAnon)
+  mapped=$(proc_kb "$server_pid" RssFile)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$set" "$rss_start" "$rss" "$hwm" "$anon" "$mapped" >>"$work/memory.tsv"
   log "server memory: VmRSS $(kb_to_mb "$rss_start") MB at start, $(kb_to_mb "$rss") MB after the runs, VmHWM $(kb_to_mb "$hwm") MB"
   stop_server
   stop_nginx
@@ -330,9 +341,10 @@ for set in "${sets[@]}"; do
     'BEGIN { printf "Chapter page, %s: chapterhouse/nginx requests/s = %.0f/%.0f = %.3f\n", s, c, n, c / n }'
 done
 echo
-while IFS=$'\t' read -r set rss_start rss hwm; do
-  printf 'chapterhouse memory, %s: VmRSS %s MB at start, %s MB after the runs; peak VmHWM %s MB\n' \
-    "$(label "$set")" "$(kb_to_mb "$rss_start")" "$(kb_to_mb "$rss")" "$(kb_to_mb "$hwm")"
+while IFS=$'\t' read -r set rss_start rss hwm anon mapped; do
+  printf 'chapterhouse memory, %s: VmRSS %s MB at start, %s MB after the runs (RssAnon %s MB, RssFile %s MB); peak VmHWM %s MB\n' \
+    "$(label "$set")" "$(kb_to_mb "$rss_start")" "$(kb_to_mb "$rss")" "$(kb_to_mb "$anon")" \
+    "$(kb_to_mb "$mapped")" "$(kb_to_mb "$hwm")"
 done <"$work/memory.tsv"
 if [ -s "$notes" ]; then
   echo

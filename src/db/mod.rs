@@ -4,8 +4,12 @@
 //! as it was.
 
 mod editors;
+mod subscribers;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
+pub use subscribers::{
+    Delivery, DeliveryState, Frequency, NewSubscriber, Subscriber, SubscriberError, Subscribed,
+};
 
 use std::path::Path;
 
@@ -22,6 +26,46 @@ const MIGRATIONS: &[&str] = &[
         token_hash  BLOB NOT NULL,
         created_at  TEXT NOT NULL,
         revoked_at  TEXT
+    );",
+    // 2: subscribers, the manuals they follow, confirmations, and the delivery ledger.
+    "CREATE TABLE subscribers (
+        id            INTEGER PRIMARY KEY,
+        email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        frequency     TEXT NOT NULL CHECK (frequency IN ('monthly', 'immediate')),
+        all_manuals   INTEGER NOT NULL DEFAULT 0,
+        confirmed_at  TEXT,
+        created_at    TEXT NOT NULL,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        flagged_at    TEXT
+    );
+    CREATE TABLE subscriber_manuals (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        manual        TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, manual)
+    ) WITHOUT ROWID;
+    CREATE TABLE confirmations (
+        token_hash    BLOB PRIMARY KEY,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        expires_at    TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id            INTEGER PRIMARY KEY,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        period        TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        updated_at    TEXT NOT NULL,
+        UNIQUE (subscriber_id, period)
+    );
+    CREATE INDEX deliveries_by_period ON deliveries (period, state);
+    CREATE TABLE periods (
+        period        TEXT PRIMARY KEY,
+        finished_at   TEXT
+    );
+    CREATE TABLE secrets (
+        name          TEXT PRIMARY KEY,
+        value         BLOB NOT NULL
     );",
 ];
 
