@@ -18,6 +18,97 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub search: SearchConfig,
+    pub smtp: SmtpConfig,
+    pub mail: MailConfig,
+    pub digest: DigestConfig,
+}
+
+/// How a connection to the SMTP relay is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on the same host or network only).
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// The SMTP relay. No host: mail is written as `.eml` files to `<data>/outbox/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Connections kept open to the relay (messages go out over all of them at once).
+    pub pool_size: u32,
+    /// Seconds to wait for the relay before a send counts as a transient failure.
+    pub timeout_secs: u64,
+    /// Tries of a message that fails transiently (4xx, no connection) within one run;
+    /// what still fails is left for the next run.
+    pub attempts: u32,
+    /// Milliseconds before the first retry; each further retry waits twice as long.
+    pub retry_ms: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: None,
+            port: None,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            pool_size: 4,
+            timeout_secs: 30,
+            attempts: 4,
+            retry_ms: 500,
+        }
+    }
+}
+
+/// The sender of every email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailConfig {
+    /// `Name <address>` or an address.
+    pub from: String,
+    pub reply_to: Option<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "Safeguarding procedures <procedures@localhost.localdomain>".into(),
+            reply_to: None,
+        }
+    }
+}
+
+/// When the monthly digest runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DigestConfig {
+    /// Cron expression with seconds: `sec min hour day-of-month month day-of-week`.
+    pub schedule: String,
+    /// The zone the schedule is read in (IANA name).
+    pub timezone: String,
+    /// Whether `serve` runs the digests and immediate notices at all.
+    pub enabled: bool,
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            schedule: "0 0 7 1 * *".into(),
+            timezone: "Europe/London".into(),
+            enabled: true,
+        }
+    }
 }
 
 /// Search settings.
@@ -122,11 +213,17 @@ impl Config {
         self.data.dir.join("index")
     }
 
-    /// The git store's folder.
+    /// Where mail goes when no SMTP relay is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data.dir.join("outbox")
+    }
+
+    /// The database file.
     pub fn db_path(&self) -> PathBuf {
         self.data.dir.join("chapterhouse.db")
     }
 
+    /// The git store's folder.
     pub fn store_dir(&self) -> PathBuf {
         self.data.dir.join("store.git")
     }

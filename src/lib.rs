@@ -11,6 +11,8 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod diff;
+pub mod digest;
+pub mod mail;
 pub mod notice;
 pub mod parallel;
 pub mod sample;

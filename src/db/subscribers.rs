@@ -84,6 +84,12 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
+    /// The day the subscription was made (UTC).
+    pub fn subscribed_on(&self) -> chrono::NaiveDate {
+        DateTime::parse_from_rfc3339(&self.created_at)
+            .map_or(chrono::NaiveDate::MIN, |t| t.date_naive())
+    }
+
     /// True when the subscriber follows `manual`.
     pub fn follows(&self, manual: &str) -> bool {
         self.all_manuals || self.manuals.iter().any(|m| m == manual)
@@ -377,6 +383,15 @@ impl Db {
     }
 
     /// The key manage/unsubscribe tokens are made with (created on first use).
+    pub fn subscriber_token_key(&self) -> Result<Vec<u8>, SubscriberError> {
+        self.token_key()
+    }
+
+    /// A subscriber's token under a key from [`Db::subscriber_token_key`] (for making many).
+    pub fn subscriber_token_with(key: &[u8], subscriber: &Subscriber) -> String {
+        format!("{}.{}", subscriber.id, hex(&Db::mac(key, subscriber)))
+    }
+
     fn token_key(&self) -> Result<Vec<u8>, SubscriberError> {
         if let Some(key) = self
             .conn
@@ -571,34 +586,31 @@ impl Db {
         state: DeliveryState,
         error: Option<&str>,
     ) -> Result<(), SubscriberError> {
-        let attempt = i64::from(state == DeliveryState::Sending);
-        self.conn
-            .execute(
-                "UPDATE deliveries SET state = ?2, attempts = attempts + ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
-                params![delivery.id, state.as_str(), attempt, error, now()],
-            )
-            .map_err(|e| self.err(e))?;
-        match state {
-            DeliveryState::Sent => {
-                self.conn
-                    .execute(
-                        "UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0",
-                        params![delivery.subscriber_id],
-                    )
-                    .map_err(|e| self.err(e))?;
-            }
-            DeliveryState::Failed => {
-                self.conn
-                    .execute(
-                        "UPDATE subscribers SET failures = failures + 1,
-                            flagged_at = CASE WHEN failures + 1 >= ?2 THEN COALESCE(flagged_at, ?3) ELSE flagged_at END
-                         WHERE id = ?1",
-                        params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now()],
-                    )
-                    .map_err(|e| self.err(e))?;
-            }
-            DeliveryState::Pending | DeliveryState::Sending => {}
+        record(&self.conn, delivery, state, error).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Records several deliveries' new states in one transaction (durable when it returns),
+    /// with the same rules as [`Db::record_delivery`].
+    pub fn record_deliveries(
+        &mut self,
+        updates: &[(Delivery, DeliveryState, Option<String>)],
+    ) -> Result<(), SubscriberError> {
+        if updates.is_empty() {
+            return Ok(());
         }
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|source| DbError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        for (delivery, state, error) in updates {
+            record(&tx, delivery, *state, error.as_deref()).map_err(|source| DbError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        tx.commit().map_err(|source| DbError::Sqlite { path, source })?;
         Ok(())
     }
 
@@ -627,6 +639,36 @@ impl Db {
             .map_err(|e| self.err(e))?
             .unwrap_or(false))
     }
+}
+
+/// One delivery's new state, within the caller's transaction (or on its own).
+fn record(
+    conn: &rusqlite::Connection,
+    delivery: &Delivery,
+    state: DeliveryState,
+    error: Option<&str>,
+) -> rusqlite::Result<()> {
+    let attempt = i64::from(state == DeliveryState::Sending);
+    conn.prepare_cached(
+        "UPDATE deliveries SET state = ?2, attempts = attempts + ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![delivery.id, state.as_str(), attempt, error, now()])?;
+    match state {
+        DeliveryState::Sent => {
+            conn.prepare_cached("UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0")?
+                .execute(params![delivery.subscriber_id])?;
+        }
+        DeliveryState::Failed => {
+            conn.prepare_cached(
+                "UPDATE subscribers SET failures = failures + 1,
+                    flagged_at = CASE WHEN failures + 1 >= ?2 THEN COALESCE(flagged_at, ?3) ELSE flagged_at END
+                 WHERE id = ?1",
+            )?
+            .execute(params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now()])?;
+        }
+        DeliveryState::Pending | DeliveryState::Sending => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

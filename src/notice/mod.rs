@@ -102,6 +102,11 @@ impl Links {
         format!("{}/manuals/{manual}/releases/{release}", self.base)
     }
 
+    /// Any path of the site, absolute.
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     pub fn manual_feed(&self, manual: &ManualId) -> String {
         format!("{}/manuals/{manual}/feed.atom", self.base)
     }
