@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
 use crate::content::{ManualId, ReleaseName};
-use crate::db::{NewEditor, Role};
+use crate::db::{Db, Frequency, NewEditor, NewSubscriber, Role, Subscribed};
+use crate::digest::{self, Period};
+use crate::mail::Mailer;
 use crate::notice::Format;
 use crate::search::{SearchRequest, SearchResults};
 use crate::store::Author;
@@ -94,6 +96,46 @@ enum Command {
     /// Manage the editors who may change chapters and publish through the API.
     #[command(subcommand)]
     Editors(EditorsCommand),
+    /// Manage the subscribers of the monthly digest and the release notices.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+    /// Send the monthly digest of a period (once per subscriber, however often it runs).
+    Digest {
+        /// The month whose releases the digest covers, YYYY-MM
+        #[arg(long, value_name = "YYYY-MM")]
+        period: String,
+        /// Show who would get what, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscribersCommand {
+    /// Subscribe an address (a confirmation email is sent unless --confirmed).
+    Add {
+        email: String,
+        /// A manual to follow (repeat for several) [default: every manual]
+        #[arg(long = "manual", value_name = "ID")]
+        manuals: Vec<String>,
+        /// monthly (a digest) or immediate (a notice per release)
+        #[arg(long, default_value = "monthly")]
+        frequency: String,
+        /// The address consented elsewhere: no confirmation email
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Add or update subscribers from a CSV file with columns email, manuals, frequency.
+    Import {
+        file: PathBuf,
+        /// The addresses consented elsewhere: no confirmation emails
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// List the subscribers: id, address, frequency, manuals, state.
+    List,
+    /// Remove a subscriber at once.
+    Remove { email: String },
 }
 
 #[derive(Subcommand)]
@@ -360,6 +402,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Subscribers(command) => subscribers(config, command)?,
+        Command::Digest { period, dry_run } => {
+            let period: Period = period.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let app = Chapterhouse::open(config)?;
+            app.seed_sample_if_empty()?;
+            let plan = digest::monthly_plan(&app, app.db()?, period)?;
+            if dry_run {
+                let mut out = plan.describe();
+                out.push_str(&format!(
+                    "{} digest(s) would be sent for {period} (nothing was sent)\n",
+                    plan.recipients.len()
+                ));
+                write_stdout(&out)?;
+                return Ok(());
+            }
+            let mailer = Mailer::new(app.config())?;
+            let mut db = Db::open(&app.config().db_path())?;
+            let retry = digest::Retry::from_config(app.config());
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = runtime.block_on(digest::deliver(&plan, &mut db, &mailer, retry))?;
+            write_stdout(&format!(
+                "digest {period}: {} sent, {} skipped as already sent, {} failed, {} deferred to the next run\n",
+                report.sent, report.skipped, report.failed, report.deferred
+            ))?;
+            if report.failed + report.deferred > 0 {
+                anyhow::bail!(
+                    "{} digest(s) not delivered ({} refused, {} to retry): run again to retry",
+                    report.failed + report.deferred,
+                    report.failed,
+                    report.deferred
+                );
+            }
+        }
         Command::Reindex => {
             let app = Chapterhouse::open(config)?;
             app.reindex()?;
@@ -370,4 +445,163 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The manuals named on the command line or in a CSV row, each of which must exist.
+fn known_manuals(app: &Chapterhouse, names: &[String]) -> anyhow::Result<Vec<ManualId>> {
+    let known = app.store().released_manuals()?;
+    names
+        .iter()
+        .map(|name| {
+            name.parse::<ManualId>()
+                .ok()
+                .filter(|m| known.contains(m))
+                .ok_or_else(|| anyhow::anyhow!("unknown manual {name:?}"))
+        })
+        .collect()
+}
+
+fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()> {
+    let app = Chapterhouse::open(config)?;
+    app.seed_sample_if_empty()?;
+    match command {
+        SubscribersCommand::Add {
+            email,
+            manuals,
+            frequency,
+            confirmed,
+        } => {
+            let manuals = known_manuals(&app, &manuals)?;
+            let frequency: Frequency = frequency.parse()?;
+            let mut db = Db::open(&app.config().db_path())?;
+            let outcome = db.subscribe(&NewSubscriber {
+                email,
+                manuals,
+                frequency,
+                confirmed,
+            })?;
+            let letter = digest::subscription_letter(&db, &app.links(), &outcome)?;
+            let (subscriber, what) = match &outcome {
+                Subscribed::New { subscriber, .. } => (subscriber, "added"),
+                Subscribed::Unconfirmed { subscriber, .. } => (subscriber, "updated (not yet confirmed)"),
+                Subscribed::Existing { subscriber, updated: true } => (subscriber, "updated"),
+                Subscribed::Existing { subscriber, updated: false } => {
+                    (subscriber, "already subscribed and confirmed; unchanged (use --confirmed to change it)")
+                }
+            };
+            let mut out = format!("{} {what}", subscriber.email);
+            if let Some(letter) = letter {
+                let mailer = Mailer::new(app.config())?;
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let message = mailer.message(&letter)?;
+                runtime
+                    .block_on(mailer.send(message, &letter.id))
+                    .map_err(|e| anyhow::anyhow!("the email to {} was not sent: {e}", letter.to))?;
+                out.push_str(&format!("; emailed through {}", mailer.describe()));
+            }
+            out.push('\n');
+            write_stdout(&out)?;
+        }
+        SubscribersCommand::Import { file, confirmed } => {
+            let report = import_subscribers(&app, &file, confirmed)?;
+            write_stdout(&report)?;
+        }
+        SubscribersCommand::List => {
+            let db = Db::open(&app.config().db_path())?;
+            let mut out = String::new();
+            for s in db.subscribers()? {
+                let manuals = if s.all_manuals { "*".to_owned() } else { s.manuals.join(" ") };
+                let state = if s.flagged {
+                    "flagged"
+                } else if s.confirmed {
+                    "confirmed"
+                } else {
+                    "unconfirmed"
+                };
+                out.push_str(&format!("{}\t{}\t{}\t{manuals}\t{state}\n", s.id, s.email, s.frequency));
+            }
+            write_stdout(&out)?;
+        }
+        SubscribersCommand::Remove { email } => {
+            let db = Db::open(&app.config().db_path())?;
+            let subscriber = db
+                .subscriber_by_email(&email)?
+                .ok_or_else(|| anyhow::anyhow!("no subscriber {email:?}"))?;
+            db.remove_subscriber(subscriber.id)?;
+            write_stdout(&format!("removed {}\n", subscriber.email))?;
+        }
+    }
+    Ok(())
+}
+
+/// `subscribers import`: every good row is applied; each bad row is refused with its line
+/// number and refuses nothing else. Confirmation emails are sent (unless `confirmed`).
+fn import_subscribers(app: &Chapterhouse, file: &std::path::Path, confirmed: bool) -> anyhow::Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        email: String,
+        #[serde(default)]
+        manuals: String,
+        #[serde(default)]
+        frequency: String,
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| anyhow::anyhow!("{}: no header row: {e}", file.display()))?
+        .clone();
+    if !headers.iter().any(|h| h == "email") {
+        anyhow::bail!("{}: the header row must name an email column (and optionally manuals, frequency)", file.display());
+    }
+    let mut db = Db::open(&app.config().db_path())?;
+    let mailer = Mailer::new(app.config())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let links = app.links();
+    let (mut added, mut updated, mut unchanged) = (0, 0, 0);
+    let mut refused = Vec::new();
+    for (i, record) in reader.deserialize::<Row>().enumerate() {
+        let line = record
+            .as_ref()
+            .err()
+            .and_then(|e| e.position().map(|p| p.line()))
+            .unwrap_or(i as u64 + 2);
+        let outcome = record.map_err(|e| anyhow::anyhow!("{e}")).and_then(|row| {
+            let manuals: Vec<String> = row.manuals.split_whitespace().map(str::to_owned).collect();
+            let new = NewSubscriber {
+                email: row.email,
+                manuals: known_manuals(app, &manuals)?,
+                frequency: row.frequency.parse()?,
+                confirmed,
+            };
+            Ok(db.subscribe(&new)?)
+        });
+        match outcome {
+            Err(e) => refused.push(format!("line {line}: {e}")),
+            Ok(outcome) => {
+                match &outcome {
+                    Subscribed::New { .. } => added += 1,
+                    Subscribed::Unconfirmed { .. } | Subscribed::Existing { updated: true, .. } => updated += 1,
+                    Subscribed::Existing { updated: false, .. } => unchanged += 1,
+                }
+                if let Some(letter) = digest::subscription_letter(&db, &links, &outcome)? {
+                    let message = mailer.message(&letter)?;
+                    if let Err(e) = runtime.block_on(mailer.send(message, &letter.id)) {
+                        refused.push(format!("line {line}: saved, but the confirmation email was not sent: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = format!(
+        "{added} added, {updated} updated, {unchanged} unchanged (confirmed already), {} refused\n",
+        refused.len()
+    );
+    for r in refused {
+        out.push_str(&r);
+        out.push('\n');
+    }
+    Ok(out)
 }

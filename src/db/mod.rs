@@ -8,6 +8,7 @@ mod subscribers;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
 pub use subscribers::{
+    CONFIRMATION_LIFETIME, normalise_address,
     Delivery, DeliveryState, Frequency, NewSubscriber, Subscriber, SubscriberError, Subscribed,
 };
 

@@ -580,3 +580,115 @@ pub async fn run_immediate(
     }
     Ok(report)
 }
+
+#[derive(Template)]
+#[template(path = "email/confirm.txt")]
+struct ConfirmText<'a> {
+    what: &'a str,
+    email: &'a str,
+    confirm_url: &'a str,
+    hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm.html")]
+struct ConfirmHtml<'a> {
+    what: &'a str,
+    email: &'a str,
+    confirm_url: &'a str,
+    hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/existing.txt")]
+struct ExistingText<'a> {
+    email: &'a str,
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/existing.html")]
+struct ExistingHtml<'a> {
+    email: &'a str,
+    manage_url: &'a str,
+}
+
+/// The email a subscription request is answered with: a confirmation link for a new or
+/// unconfirmed address, a note with the manage link for one subscribed already (so the
+/// web answer can be the same either way), nothing when an administrator added it.
+pub fn subscription_letter(
+    db: &Db,
+    links: &Links,
+    outcome: &crate::db::Subscribed,
+) -> Result<Option<Letter>, DigestError> {
+    use crate::db::Subscribed;
+    let template = |e: askama::Error| DigestError::Template(e.to_string());
+    let (subscriber, token) = match outcome {
+        Subscribed::New {
+            subscriber,
+            confirm_token: Some(token),
+        }
+        | Subscribed::Unconfirmed {
+            subscriber,
+            confirm_token: token,
+        } => (subscriber, token),
+        Subscribed::Existing {
+            subscriber,
+            updated: false,
+        } => {
+            let manage_url = links.page(&format!(
+                "/subscriptions/manage?token={}",
+                db.subscriber_token(subscriber)?
+            ));
+            let email = subscriber.email.as_str();
+            return Ok(Some(Letter {
+                to: email.to_owned(),
+                subject: "You are already subscribed to the procedure updates".into(),
+                text: ExistingText {
+                    email,
+                    manage_url: &manage_url,
+                }
+                .render()
+                .map_err(template)?,
+                html: ExistingHtml {
+                    email,
+                    manage_url: &manage_url,
+                }
+                .render()
+                .map_err(template)?,
+                id: format!("existing.{}.{}", subscriber.id, chrono::Utc::now().timestamp_millis()),
+                unsubscribe: None,
+            }));
+        }
+        _ => return Ok(None),
+    };
+    let confirm_url = links.page(&format!("/subscriptions/confirm?token={token}"));
+    let what = match subscriber.frequency {
+        Frequency::Monthly => "a monthly email of the changes to the safeguarding procedures",
+        Frequency::Immediate => "an email whenever the safeguarding procedures change",
+    };
+    let hours = crate::db::CONFIRMATION_LIFETIME.num_hours();
+    let email = subscriber.email.as_str();
+    Ok(Some(Letter {
+        to: email.to_owned(),
+        subject: "Confirm your subscription to the procedure updates".into(),
+        text: ConfirmText {
+            what,
+            email,
+            confirm_url: &confirm_url,
+            hours,
+        }
+        .render()
+        .map_err(template)?,
+        html: ConfirmHtml {
+            what,
+            email,
+            confirm_url: &confirm_url,
+            hours,
+        }
+        .render()
+        .map_err(template)?,
+        id: format!("confirm.{}.{}", subscriber.id, &token[..12.min(token.len())]),
+        unsubscribe: None,
+    }))
+}
