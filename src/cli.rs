@@ -245,7 +245,11 @@ pub fn main() -> ExitCode {
     };
     // The server logs its requests; one-shot commands keep stderr for their one-line answer.
     let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
-    let default_level = if serving { "info" } else { "warn" };
+    let default_level = if serving {
+        "info,tokio_cron_scheduler=warn"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let logs = tracing_subscriber::fmt()
@@ -418,10 +422,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             let mailer = Mailer::new(app.config())?;
-            let mut db = Db::open(&app.config().db_path())?;
+            let db = Db::open(&app.config().db_path())?;
             let retry = digest::Retry::from_config(app.config());
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            let report = runtime.block_on(digest::deliver(&plan, &mut db, &mailer, retry))?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let report = runtime.block_on(digest::deliver(&plan, &db, &mailer, retry))?;
             write_stdout(&format!(
                 "digest {period}: {} sent, {} skipped as already sent, {} failed, {} deferred to the next run\n",
                 report.sent, report.skipped, report.failed, report.deferred
@@ -473,7 +479,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
         } => {
             let manuals = known_manuals(&app, &manuals)?;
             let frequency: Frequency = frequency.parse()?;
-            let mut db = Db::open(&app.config().db_path())?;
+            let db = Db::open(&app.config().db_path())?;
             let outcome = db.subscribe(&NewSubscriber {
                 email,
                 manuals,
@@ -483,16 +489,27 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             let letter = digest::subscription_letter(&db, &app.links(), &outcome)?;
             let (subscriber, what) = match &outcome {
                 Subscribed::New { subscriber, .. } => (subscriber, "added"),
-                Subscribed::Unconfirmed { subscriber, .. } => (subscriber, "updated (not yet confirmed)"),
-                Subscribed::Existing { subscriber, updated: true } => (subscriber, "updated"),
-                Subscribed::Existing { subscriber, updated: false } => {
-                    (subscriber, "already subscribed and confirmed; unchanged (use --confirmed to change it)")
+                Subscribed::Unconfirmed { subscriber, .. } => {
+                    (subscriber, "updated (not yet confirmed)")
                 }
+                Subscribed::Existing {
+                    subscriber,
+                    updated: true,
+                } => (subscriber, "updated"),
+                Subscribed::Existing {
+                    subscriber,
+                    updated: false,
+                } => (
+                    subscriber,
+                    "already subscribed and confirmed; unchanged (use --confirmed to change it)",
+                ),
             };
             let mut out = format!("{} {what}", subscriber.email);
             if let Some(letter) = letter {
                 let mailer = Mailer::new(app.config())?;
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
                 let message = mailer.message(&letter)?;
                 runtime
                     .block_on(mailer.send(message, &letter.id))
@@ -510,7 +527,11 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             let db = Db::open(&app.config().db_path())?;
             let mut out = String::new();
             for s in db.subscribers()? {
-                let manuals = if s.all_manuals { "*".to_owned() } else { s.manuals.join(" ") };
+                let manuals = if s.all_manuals {
+                    "*".to_owned()
+                } else {
+                    s.manuals.join(" ")
+                };
                 let state = if s.flagged {
                     "flagged"
                 } else if s.confirmed {
@@ -518,7 +539,10 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
                 } else {
                     "unconfirmed"
                 };
-                out.push_str(&format!("{}\t{}\t{}\t{manuals}\t{state}\n", s.id, s.email, s.frequency));
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{manuals}\t{state}\n",
+                    s.id, s.email, s.frequency
+                ));
             }
             write_stdout(&out)?;
         }
@@ -536,7 +560,11 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
 
 /// `subscribers import`: every good row is applied; each bad row is refused with its line
 /// number and refuses nothing else. Confirmation emails are sent (unless `confirmed`).
-fn import_subscribers(app: &Chapterhouse, file: &std::path::Path, confirmed: bool) -> anyhow::Result<String> {
+fn import_subscribers(
+    app: &Chapterhouse,
+    file: &std::path::Path,
+    confirmed: bool,
+) -> anyhow::Result<String> {
     #[derive(serde::Deserialize)]
     struct Row {
         email: String,
@@ -554,11 +582,16 @@ fn import_subscribers(app: &Chapterhouse, file: &std::path::Path, confirmed: boo
         .map_err(|e| anyhow::anyhow!("{}: no header row: {e}", file.display()))?
         .clone();
     if !headers.iter().any(|h| h == "email") {
-        anyhow::bail!("{}: the header row must name an email column (and optionally manuals, frequency)", file.display());
+        anyhow::bail!(
+            "{}: the header row must name an email column (and optionally manuals, frequency)",
+            file.display()
+        );
     }
-    let mut db = Db::open(&app.config().db_path())?;
+    let db = Db::open(&app.config().db_path())?;
     let mailer = Mailer::new(app.config())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let links = app.links();
     let (mut added, mut updated, mut unchanged) = (0, 0, 0);
     let mut refused = Vec::new();
@@ -583,13 +616,17 @@ fn import_subscribers(app: &Chapterhouse, file: &std::path::Path, confirmed: boo
             Ok(outcome) => {
                 match &outcome {
                     Subscribed::New { .. } => added += 1,
-                    Subscribed::Unconfirmed { .. } | Subscribed::Existing { updated: true, .. } => updated += 1,
+                    Subscribed::Unconfirmed { .. } | Subscribed::Existing { updated: true, .. } => {
+                        updated += 1
+                    }
                     Subscribed::Existing { updated: false, .. } => unchanged += 1,
                 }
                 if let Some(letter) = digest::subscription_letter(&db, &links, &outcome)? {
                     let message = mailer.message(&letter)?;
                     if let Err(e) = runtime.block_on(mailer.send(message, &letter.id)) {
-                        refused.push(format!("line {line}: saved, but the confirmation email was not sent: {e}"));
+                        refused.push(format!(
+                            "line {line}: saved, but the confirmation email was not sent: {e}"
+                        ));
                     }
                 }
             }

@@ -8,8 +8,8 @@ mod subscribers;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
 pub use subscribers::{
-    CONFIRMATION_LIFETIME, normalise_address,
-    Delivery, DeliveryState, Frequency, NewSubscriber, Subscriber, SubscriberError, Subscribed,
+    CONFIRMATION_LIFETIME, Delivery, DeliveryState, Frequency, NewSubscriber, Subscribed,
+    Subscriber, SubscriberError, normalise_address,
 };
 
 use std::path::Path;

@@ -110,7 +110,10 @@ pub enum Subscribed {
         confirm_token: String,
     },
     /// A confirmed address: changed only when the request was an administrator's.
-    Existing { subscriber: Subscriber, updated: bool },
+    Existing {
+        subscriber: Subscriber,
+        updated: bool,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,9 +182,9 @@ pub fn normalise_address(text: &str) -> Result<String, SubscriberError> {
     let trimmed = text.trim();
     if trimmed.is_empty()
         || trimmed.len() > MAX_ADDRESS
-        || trimmed
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\'))
+        || trimmed.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\')
+        })
     {
         return Err(bad());
     }
@@ -215,8 +218,7 @@ fn random_hex() -> Result<String, SubscriberError> {
     Ok(hex(&bytes))
 }
 
-const SUBSCRIBER_COLUMNS: &str =
-    "id, email, frequency, all_manuals, confirmed_at IS NOT NULL, flagged_at IS NOT NULL, created_at";
+const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, all_manuals, confirmed_at IS NOT NULL, flagged_at IS NOT NULL, created_at";
 
 impl Db {
     fn subscriber_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
@@ -236,7 +238,9 @@ impl Db {
     fn with_manuals(&self, mut subscriber: Subscriber) -> Result<Subscriber, SubscriberError> {
         let mut statement = self
             .conn
-            .prepare_cached("SELECT manual FROM subscriber_manuals WHERE subscriber_id = ?1 ORDER BY manual")
+            .prepare_cached(
+                "SELECT manual FROM subscriber_manuals WHERE subscriber_id = ?1 ORDER BY manual",
+            )
             .map_err(|e| self.err(e))?;
         subscriber.manuals = statement
             .query_map(params![subscriber.id], |r| r.get(0))
@@ -246,7 +250,11 @@ impl Db {
         Ok(subscriber)
     }
 
-    fn subscriber_where(&self, clause: &str, value: impl rusqlite::ToSql) -> Result<Option<Subscriber>, SubscriberError> {
+    fn subscriber_where(
+        &self,
+        clause: &str,
+        value: impl rusqlite::ToSql,
+    ) -> Result<Option<Subscriber>, SubscriberError> {
         let found = self
             .conn
             .query_row(
@@ -265,7 +273,7 @@ impl Db {
 
     /// Subscribes an address, or changes a subscription (see [`Subscribed`]). The caller
     /// sends the confirmation email when a token comes back.
-    pub fn subscribe(&mut self, new: &NewSubscriber) -> Result<Subscribed, SubscriberError> {
+    pub fn subscribe(&self, new: &NewSubscriber) -> Result<Subscribed, SubscriberError> {
         let email = normalise_address(&new.email)?;
         let existing = self.subscriber_where("email = ?1", &email)?;
         if let Some(s) = &existing
@@ -284,7 +292,7 @@ impl Db {
             source,
         };
         let all = new.manuals.is_empty();
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
         let id = match &existing {
             None => {
                 tx.execute(
@@ -316,14 +324,20 @@ impl Db {
             .map_err(err)?;
         }
         let token = if new.confirmed {
-            tx.execute("DELETE FROM confirmations WHERE subscriber_id = ?1", params![id])
-                .map_err(err)?;
+            tx.execute(
+                "DELETE FROM confirmations WHERE subscriber_id = ?1",
+                params![id],
+            )
+            .map_err(err)?;
             None
         } else {
             let token = random_hex()?;
             let expires = (Utc::now() + CONFIRMATION_LIFETIME).to_rfc3339();
-            tx.execute("DELETE FROM confirmations WHERE subscriber_id = ?1", params![id])
-                .map_err(err)?;
+            tx.execute(
+                "DELETE FROM confirmations WHERE subscriber_id = ?1",
+                params![id],
+            )
+            .map_err(err)?;
             tx.execute(
                 "INSERT INTO confirmations (token_hash, subscriber_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![hash(&token), id, expires],
@@ -368,7 +382,10 @@ impl Db {
         };
         let expired = DateTime::parse_from_rfc3339(&expires).map_or(true, |e| e < Utc::now());
         self.conn
-            .execute("DELETE FROM confirmations WHERE token_hash = ?1", params![hash(token.trim())])
+            .execute(
+                "DELETE FROM confirmations WHERE token_hash = ?1",
+                params![hash(token.trim())],
+            )
             .map_err(|e| self.err(e))?;
         if expired {
             return Ok(None);
@@ -395,7 +412,11 @@ impl Db {
     fn token_key(&self) -> Result<Vec<u8>, SubscriberError> {
         if let Some(key) = self
             .conn
-            .query_row("SELECT value FROM secrets WHERE name = 'subscriber-token'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM secrets WHERE name = 'subscriber-token'",
+                [],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))?
         {
@@ -411,7 +432,11 @@ impl Db {
             )
             .map_err(|e| self.err(e))?;
         self.conn
-            .query_row("SELECT value FROM secrets WHERE name = 'subscriber-token'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM secrets WHERE name = 'subscriber-token'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e).into())
     }
 
@@ -424,7 +449,11 @@ impl Db {
     /// The token in a subscriber's manage and unsubscribe links.
     pub fn subscriber_token(&self, subscriber: &Subscriber) -> Result<String, SubscriberError> {
         let key = self.token_key()?;
-        Ok(format!("{}.{}", subscriber.id, hex(&Db::mac(&key, subscriber))))
+        Ok(format!(
+            "{}.{}",
+            subscriber.id,
+            hex(&Db::mac(&key, subscriber))
+        ))
     }
 
     /// The subscriber a manage/unsubscribe token belongs to, if the subscription lives.
@@ -460,7 +489,7 @@ impl Db {
 
     /// Changes what a subscriber follows and how often (from the manage page).
     pub fn update_preferences(
-        &mut self,
+        &self,
         id: i64,
         manuals: &[ManualId],
         frequency: Frequency,
@@ -470,14 +499,17 @@ impl Db {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
         tx.execute(
             "UPDATE subscribers SET frequency = ?2, all_manuals = ?3 WHERE id = ?1",
             params![id, frequency.to_string(), manuals.is_empty()],
         )
         .map_err(err)?;
-        tx.execute("DELETE FROM subscriber_manuals WHERE subscriber_id = ?1", params![id])
-            .map_err(err)?;
+        tx.execute(
+            "DELETE FROM subscriber_manuals WHERE subscriber_id = ?1",
+            params![id],
+        )
+        .map_err(err)?;
         for manual in manuals {
             tx.execute(
                 "INSERT OR IGNORE INTO subscriber_manuals (subscriber_id, manual) VALUES (?1, ?2)",
@@ -493,7 +525,9 @@ impl Db {
     pub fn subscribers(&self) -> Result<Vec<Subscriber>, SubscriberError> {
         let mut statement = self
             .conn
-            .prepare(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers ORDER BY id"))
+            .prepare(&format!(
+                "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers ORDER BY id"
+            ))
             .map_err(|e| self.err(e))?;
         let mut subscribers: Vec<Subscriber> = statement
             .query_map([], Db::subscriber_from_row)
@@ -507,8 +541,11 @@ impl Db {
         let pairs = follows
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.err(e))?;
-        let index: std::collections::HashMap<i64, usize> =
-            subscribers.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let index: std::collections::HashMap<i64, usize> = subscribers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
         for pair in pairs {
             let (id, manual) = pair.map_err(|e| self.err(e))?;
             if let Some(&i) = index.get(&id) {
@@ -522,13 +559,17 @@ impl Db {
 
     /// Plans one delivery per subscriber for a period; deliveries planned before are left
     /// as they are (a rerun never doubles one).
-    pub fn plan_deliveries(&mut self, period: &str, subscribers: &[i64]) -> Result<(), SubscriberError> {
+    pub fn plan_deliveries(
+        &self,
+        period: &str,
+        subscribers: &[i64],
+    ) -> Result<(), SubscriberError> {
         let path = self.path.clone();
         let err = |source| DbError::Sqlite {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
         {
             let mut insert = tx
                 .prepare_cached(
@@ -554,7 +595,11 @@ impl Db {
         self.deliveries_where(period, "1")
     }
 
-    fn deliveries_where(&self, period: &str, clause: &str) -> Result<Vec<Delivery>, SubscriberError> {
+    fn deliveries_where(
+        &self,
+        period: &str,
+        clause: &str,
+    ) -> Result<Vec<Delivery>, SubscriberError> {
         let mut statement = self
             .conn
             .prepare(&format!(
@@ -593,24 +638,28 @@ impl Db {
     /// Records several deliveries' new states in one transaction (durable when it returns),
     /// with the same rules as [`Db::record_delivery`].
     pub fn record_deliveries(
-        &mut self,
+        &self,
         updates: &[(Delivery, DeliveryState, Option<String>)],
     ) -> Result<(), SubscriberError> {
         if updates.is_empty() {
             return Ok(());
         }
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|source| DbError::Sqlite {
-            path: path.clone(),
-            source,
-        })?;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|source| DbError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
         for (delivery, state, error) in updates {
             record(&tx, delivery, *state, error.as_deref()).map_err(|source| DbError::Sqlite {
                 path: path.clone(),
                 source,
             })?;
         }
-        tx.commit().map_err(|source| DbError::Sqlite { path, source })?;
+        tx.commit()
+            .map_err(|source| DbError::Sqlite { path, source })?;
         Ok(())
     }
 
@@ -655,8 +704,10 @@ fn record(
     .execute(params![delivery.id, state.as_str(), attempt, error, now()])?;
     match state {
         DeliveryState::Sent => {
-            conn.prepare_cached("UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0")?
-                .execute(params![delivery.subscriber_id])?;
+            conn.prepare_cached(
+                "UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0",
+            )?
+            .execute(params![delivery.subscriber_id])?;
         }
         DeliveryState::Failed => {
             conn.prepare_cached(
@@ -692,7 +743,10 @@ mod tests {
 
     #[test]
     fn addresses_are_checked_and_normalised() {
-        assert_eq!(normalise_address(" Sam@Example.ORG ").unwrap(), "Sam@example.org");
+        assert_eq!(
+            normalise_address(" Sam@Example.ORG ").unwrap(),
+            "Sam@example.org"
+        );
         for bad in [
             "",
             "sam",
@@ -711,25 +765,51 @@ mod tests {
     #[test]
     fn double_opt_in_then_tokens_that_live_with_the_subscription() {
         let (_dir, mut db) = db();
-        let Subscribed::New { subscriber, confirm_token: Some(token) } = db.subscribe(&new("a@example.org", false)).unwrap() else {
+        let Subscribed::New {
+            subscriber,
+            confirm_token: Some(token),
+        } = db.subscribe(&new("a@example.org", false)).unwrap()
+        else {
             panic!("a new unconfirmed subscriber");
         };
         assert!(!subscriber.confirmed);
         assert_eq!(db.confirm("wrong").unwrap(), None);
         let confirmed = db.confirm(&token).unwrap().unwrap();
         assert!(confirmed.confirmed);
-        assert_eq!(db.confirm(&token).unwrap(), None, "a confirmation token works once");
+        assert_eq!(
+            db.confirm(&token).unwrap(),
+            None,
+            "a confirmation token works once"
+        );
         // Knowing the address changes nothing of a confirmed subscription.
         let mut other = new("A@EXAMPLE.org", false);
         other.frequency = Frequency::Immediate;
-        assert!(matches!(db.subscribe(&other).unwrap(), Subscribed::Existing { updated: false, .. }));
-        assert_eq!(db.subscriber_by_email("a@example.org").unwrap().unwrap().frequency, Frequency::Monthly);
+        assert!(matches!(
+            db.subscribe(&other).unwrap(),
+            Subscribed::Existing { updated: false, .. }
+        ));
+        assert_eq!(
+            db.subscriber_by_email("a@example.org")
+                .unwrap()
+                .unwrap()
+                .frequency,
+            Frequency::Monthly
+        );
 
         let manage = db.subscriber_token(&confirmed).unwrap();
-        assert_eq!(db.subscriber_for_token(&manage).unwrap().unwrap().id, confirmed.id);
-        assert_eq!(db.subscriber_for_token(&format!("{manage}0")).unwrap(), None);
+        assert_eq!(
+            db.subscriber_for_token(&manage).unwrap().unwrap().id,
+            confirmed.id
+        );
+        assert_eq!(
+            db.subscriber_for_token(&format!("{manage}0")).unwrap(),
+            None
+        );
         assert!(db.unsubscribe(&manage).unwrap());
-        assert!(!db.unsubscribe(&manage).unwrap(), "unsubscribing twice is harmless");
+        assert!(
+            !db.unsubscribe(&manage).unwrap(),
+            "unsubscribing twice is harmless"
+        );
         // A new subscription by the same address gets new links.
         db.subscribe(&new("a@example.org", true)).unwrap();
         assert_eq!(db.subscriber_for_token(&manage).unwrap(), None);
@@ -744,14 +824,22 @@ mod tests {
         db.plan_deliveries("2024-04", &[id]).unwrap();
         let open = db.open_deliveries("2024-04").unwrap();
         assert_eq!(open.len(), 1);
-        db.record_delivery(&open[0], DeliveryState::Sending, None).unwrap();
-        db.record_delivery(&open[0], DeliveryState::Sent, None).unwrap();
+        db.record_delivery(&open[0], DeliveryState::Sending, None)
+            .unwrap();
+        db.record_delivery(&open[0], DeliveryState::Sent, None)
+            .unwrap();
         assert!(db.open_deliveries("2024-04").unwrap().is_empty());
         for period in ["p1", "p2", "p3"] {
             db.plan_deliveries(period, &[id]).unwrap();
             let d = db.open_deliveries(period).unwrap().remove(0);
-            db.record_delivery(&d, DeliveryState::Failed, Some("550 no such user")).unwrap();
+            db.record_delivery(&d, DeliveryState::Failed, Some("550 no such user"))
+                .unwrap();
         }
-        assert!(db.subscriber_by_email("a@example.org").unwrap().unwrap().flagged);
+        assert!(
+            db.subscriber_by_email("a@example.org")
+                .unwrap()
+                .unwrap()
+                .flagged
+        );
     }
 }

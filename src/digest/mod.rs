@@ -14,6 +14,8 @@
 //! results are committed as soon as the batch is done, and every copy of a message has the
 //! same Message-ID, so mail clients can tell a repeat from a new digest.
 
+pub mod schedule;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -372,10 +374,9 @@ impl Plan {
     /// The letter for one recipient.
     pub fn letter(&self, recipient: &Recipient) -> Result<Letter, DigestError> {
         let bundle = &self.bundles[recipient.bundle];
-        let manage_url = self.links.page(&format!(
-            "/subscriptions/manage?token={}",
-            recipient.token
-        ));
+        let manage_url = self
+            .links
+            .page(&format!("/subscriptions/manage?token={}", recipient.token));
         let unsubscribe_url = self
             .links
             .page(&format!("/unsubscribe?token={}", recipient.token));
@@ -433,7 +434,13 @@ impl Plan {
 fn message_id(key: &str, subscriber: i64) -> String {
     let key: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '.' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '.'
+            }
+        })
         .collect();
     format!("digest.{key}.{subscriber}")
 }
@@ -454,11 +461,7 @@ impl Retry {
     }
 }
 
-async fn send_with_retry(
-    mailer: &Mailer,
-    letter: &Letter,
-    retry: Retry,
-) -> Result<(), SendError> {
+async fn send_with_retry(mailer: &Mailer, letter: &Letter, retry: Retry) -> Result<(), SendError> {
     let mut wait = retry.first_wait;
     let mut attempt = 1;
     loop {
@@ -482,7 +485,7 @@ async fn send_with_retry(
 /// Delivers a plan: plans the ledger rows, then sends every open one, batch by batch.
 pub async fn deliver(
     plan: &Plan,
-    db: &mut Db,
+    db: &Db,
     mailer: &Mailer,
     retry: Retry,
 ) -> Result<Report, DigestError> {
@@ -560,7 +563,7 @@ pub async fn deliver(
 /// Sends the monthly digest of `period` and returns how it went.
 pub async fn run_monthly(
     plan: &Plan,
-    db: &mut Db,
+    db: &Db,
     mailer: &Mailer,
     retry: Retry,
 ) -> Result<Report, DigestError> {
@@ -570,7 +573,7 @@ pub async fn run_monthly(
 /// Sends every immediate notice owed.
 pub async fn run_immediate(
     plans: &[Plan],
-    db: &mut Db,
+    db: &Db,
     mailer: &Mailer,
     retry: Retry,
 ) -> Result<Report, DigestError> {
@@ -656,7 +659,11 @@ pub fn subscription_letter(
                 }
                 .render()
                 .map_err(template)?,
-                id: format!("existing.{}.{}", subscriber.id, chrono::Utc::now().timestamp_millis()),
+                id: format!(
+                    "existing.{}.{}",
+                    subscriber.id,
+                    chrono::Utc::now().timestamp_millis()
+                ),
                 unsubscribe: None,
             }));
         }
@@ -688,7 +695,11 @@ pub fn subscription_letter(
         }
         .render()
         .map_err(template)?,
-        id: format!("confirm.{}.{}", subscriber.id, &token[..12.min(token.len())]),
+        id: format!(
+            "confirm.{}.{}",
+            subscriber.id,
+            &token[..12.min(token.len())]
+        ),
         unsubscribe: None,
     }))
 }

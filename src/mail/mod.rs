@@ -150,7 +150,10 @@ impl Mailer {
             builder = builder.reply_to(reply_to.clone());
         }
         if let Some(url) = &letter.unsubscribe {
-            if url.chars().any(|c| c.is_control() || c.is_whitespace() || c == '>') {
+            if url
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '>')
+            {
                 return Err(MailError::Message(format!("{url:?} is not a link")));
             }
             builder = builder
@@ -182,7 +185,13 @@ impl Mailer {
                 let dir = dir.clone();
                 let name: String = id
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
                     .collect();
                 let bytes = message.formatted();
                 tokio::task::spawn_blocking(move || write_eml(&dir, &name, &bytes))

@@ -7,6 +7,7 @@ mod editors;
 mod error;
 mod http;
 mod pages;
+mod subscriptions;
 
 pub use error::WebError;
 
@@ -22,6 +23,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::{AppError, Chapterhouse};
+use crate::mail::Mailer;
 use crate::search::SearchIndex;
 
 /// Pages run no scripts and load nothing from elsewhere: even if markup slipped past the
@@ -42,12 +44,16 @@ pub struct AppState {
     /// Hits per search when the request names no limit.
     search_limit: usize,
     pages: Arc<cache::PageCache>,
+    mailer: Arc<Mailer>,
 }
 
 impl AppState {
     pub fn new(app: Chapterhouse) -> Result<AppState, AppError> {
         let search = app.search_index()?;
+        let mailer =
+            Arc::new(Mailer::new(app.config()).map_err(|e| AppError::Config(e.to_string()))?);
         Ok(AppState {
+            mailer,
             search_limit: app.config().search.default_limit,
             app: Arc::new(Mutex::new(app)),
             search,
@@ -126,8 +132,14 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
-        .nest("/api/v1", api::routes().merge(editors::routes()))
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(editors::routes())
+                .merge(subscriptions::api_routes()),
+        )
         .merge(pages::routes())
+        .merge(subscriptions::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -163,7 +175,14 @@ pub async fn serve(app: Chapterhouse, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("chapterhouse listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router(AppState::new(app)?))
+    let config = app.config().clone();
+    let state = AppState::new(app)?;
+    let _scheduler = if config.digest.enabled {
+        Some(crate::digest::schedule::start(state.app.clone(), config).await?)
+    } else {
+        None
+    };
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

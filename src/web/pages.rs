@@ -65,6 +65,11 @@ impl Site {
         Site::with_query(String::new())
     }
 
+    /// The frame of a page with an empty search box.
+    pub fn plain() -> Site {
+        Site::new()
+    }
+
     fn with_query(query: String) -> Site {
         Site {
             name: "Safeguarding procedures",

@@ -1,0 +1,410 @@
+//! Subscribing, confirming, managing and unsubscribing (SPEC §7, §8): web pages and
+//! `POST /api/v1/subscriptions`. A request answers the same whether or not the address is
+//! known; nothing but the confirmation email goes to an unconfirmed address; unsubscribing
+//! needs no account, works while the subscription lives, and is immediate and idempotent.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::http::page_with_status;
+use super::pages::Site;
+use super::{AppState, WebError};
+use crate::app::{AppError, Chapterhouse};
+use crate::content::ManualId;
+use crate::db::{Frequency, NewSubscriber, Subscribed, SubscriberError};
+use crate::mail::Letter;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/subscribe", get(subscribe_page).post(subscribe_form))
+        .route("/subscriptions/confirm", get(confirm))
+        .route("/subscriptions/manage", get(manage))
+        .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/subscriptions", post(subscribe_api))
+}
+
+/// What every subscription request is answered with.
+const CHECK_YOUR_EMAIL: &str = "If the address can receive the updates, an email is on its way to it: follow the link in it to confirm. Nothing else will be sent until you do.";
+
+#[derive(Template)]
+#[template(path = "pages/subscribe.html")]
+struct SubscribePage {
+    site: Site,
+    email: String,
+    manuals: Vec<(String, String, bool)>,
+    immediate: bool,
+    token: Option<String>,
+    button: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+struct MessagePage {
+    site: Site,
+    heading: String,
+    paragraphs: Vec<String>,
+    button: Option<(String, String)>,
+}
+
+fn message(
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[&str],
+    button: Option<(String, String)>,
+) -> Response {
+    let html = MessagePage {
+        site: Site::plain(),
+        heading: heading.to_owned(),
+        paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+        button,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("<!doctype html><title>Error</title><p>{e}</p>"));
+    page_with_status(status, html)
+}
+
+fn failed(e: WebError) -> Response {
+    message(e.status, "That could not be done", &[&e.message], None)
+}
+
+impl From<SubscriberError> for WebError {
+    fn from(e: SubscriberError) -> WebError {
+        match e {
+            SubscriberError::Invalid(m) => WebError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            SubscriberError::Unknown(m) => WebError::new(StatusCode::NOT_FOUND, m),
+            SubscriberError::Db(e) => WebError::from(AppError::from(e)),
+        }
+    }
+}
+
+impl From<crate::digest::DigestError> for WebError {
+    fn from(e: crate::digest::DigestError) -> WebError {
+        WebError::internal(e.to_string())
+    }
+}
+
+/// A subscription request from the web or the API.
+struct Request {
+    email: String,
+    manuals: Vec<String>,
+    frequency: String,
+}
+
+/// Checks the manuals a request names: each must exist.
+fn manuals(app: &Chapterhouse, names: &[String]) -> Result<Vec<ManualId>, WebError> {
+    let known = app.store().released_manuals().map_err(AppError::from)?;
+    names
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|name| {
+            name.parse::<ManualId>()
+                .ok()
+                .filter(|m| known.contains(m))
+                .ok_or_else(|| {
+                    WebError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!(
+                            "unknown manual {:?}",
+                            name.chars().take(80).collect::<String>()
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Records a request and returns the email to send (if any). The caller answers the same
+/// whatever happened, once the input itself was valid.
+async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
+    let letter: Option<Letter> = state
+        .run_raw(move |app| -> Result<Option<Letter>, WebError> {
+            let manuals = manuals(app, &request.manuals)?;
+            let frequency: Frequency = request.frequency.parse()?;
+            let db = app.db()?;
+            let outcome: Subscribed = db.subscribe(&NewSubscriber {
+                email: request.email,
+                manuals,
+                frequency,
+                confirmed: false,
+            })?;
+            Ok(crate::digest::subscription_letter(
+                db,
+                &app.links(),
+                &outcome,
+            )?)
+        })
+        .await??;
+    if let Some(letter) = letter {
+        let mailer = state.mailer.clone();
+        // Sent after answering: the answer must not depend on whether the address exists.
+        tokio::spawn(async move {
+            match mailer.message(&letter) {
+                Ok(message) => {
+                    if let Err(e) = mailer.send(message, &letter.id).await {
+                        tracing::warn!(to = %letter.to, error = %e, "subscription email not sent");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "subscription email not built"),
+            }
+        });
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiRequest {
+    email: String,
+    #[serde(default)]
+    manuals: Vec<String>,
+    #[serde(default)]
+    frequency: Option<String>,
+}
+
+async fn subscribe_api(State(state): State<AppState>, body: Bytes) -> Result<Response, WebError> {
+    let parsed: ApiRequest = serde_json::from_slice(&body).map_err(|e| {
+        WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the request must be JSON {{\"email\": \"...\", \"manuals\": [\"children\"], \"frequency\": \"monthly\"}}: {e}"),
+        )
+    })?;
+    request(
+        &state,
+        Request {
+            email: parsed.email,
+            manuals: parsed.manuals,
+            frequency: parsed.frequency.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": CHECK_YOUR_EMAIL })),
+    )
+        .into_response())
+}
+
+/// Form fields, repeated ones (`manual`) included.
+fn form(body: &[u8]) -> HashMap<String, Vec<String>> {
+    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        fields
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    fields
+}
+
+fn first(fields: &HashMap<String, Vec<String>>, name: &str) -> String {
+    fields
+        .get(name)
+        .and_then(|v| v.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn subscribe_page(State(state): State<AppState>) -> Response {
+    let titles = match state.manual_titles().await {
+        Ok(t) => t,
+        Err(e) => return failed(e),
+    };
+    let html = SubscribePage {
+        site: Site::plain(),
+        email: String::new(),
+        manuals: titles
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone(), false))
+            .collect(),
+        immediate: false,
+        token: None,
+        button: "Subscribe",
+    }
+    .render();
+    match html {
+        Ok(html) => page_with_status(StatusCode::OK, html),
+        Err(e) => failed(WebError::internal(e.to_string())),
+    }
+}
+
+async fn subscribe_form(State(state): State<AppState>, body: Bytes) -> Response {
+    let fields = form(&body);
+    let token = first(&fields, "token");
+    let manuals = fields.get("manual").cloned().unwrap_or_default();
+    let frequency = first(&fields, "frequency");
+    if !token.is_empty() {
+        // The manage page: new preferences for the subscription the token belongs to.
+        let saved = state
+            .run_raw(move |app| -> Result<bool, WebError> {
+                let manuals = self::manuals(app, &manuals)?;
+                let frequency: Frequency = frequency.parse()?;
+                let db = app.db()?;
+                let Some(subscriber) = db.subscriber_for_token(&token)? else {
+                    return Ok(false);
+                };
+                db.update_preferences(subscriber.id, &manuals, frequency)?;
+                Ok(true)
+            })
+            .await;
+        return match saved {
+            Ok(Ok(true)) => message(
+                StatusCode::OK,
+                "Your choices are saved",
+                &["The next email will follow them."],
+                None,
+            ),
+            Ok(Ok(false)) => gone_link(),
+            Ok(Err(e)) | Err(e) => failed(e),
+        };
+    }
+    let outcome = request(
+        &state,
+        Request {
+            email: first(&fields, "email"),
+            manuals,
+            frequency,
+        },
+    )
+    .await;
+    match outcome {
+        Ok(()) => message(
+            StatusCode::OK,
+            "Check your email",
+            &[CHECK_YOUR_EMAIL],
+            None,
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+fn gone_link() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "This link no longer works",
+        &[
+            "The subscription it belonged to has ended, or the link was mistyped. You can subscribe again at any time.",
+        ],
+        None,
+    )
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn token(params: &HashMap<String, String>) -> String {
+    params.get("token").cloned().unwrap_or_default()
+}
+
+async fn confirm(State(state): State<AppState>, Query(params): Params) -> Response {
+    let token = token(&params);
+    let confirmed = state
+        .run_raw(move |app| -> Result<bool, WebError> { Ok(app.db()?.confirm(&token)?.is_some()) })
+        .await;
+    match confirmed {
+        Ok(Ok(true)) => message(
+            StatusCode::OK,
+            "Your subscription is confirmed",
+            &[
+                "You will receive the updates you chose. Every email has a link to change them or to unsubscribe.",
+            ],
+            None,
+        ),
+        Ok(Ok(false)) => message(
+            StatusCode::NOT_FOUND,
+            "This confirmation link no longer works",
+            &[
+                "It has expired, was used already, or was mistyped. Subscribe again to get a new one.",
+            ],
+            None,
+        ),
+        Ok(Err(e)) | Err(e) => failed(e),
+    }
+}
+
+async fn manage(State(state): State<AppState>, Query(params): Params) -> Response {
+    let token = token(&params);
+    let titles = match state.manual_titles().await {
+        Ok(t) => t,
+        Err(e) => return failed(e),
+    };
+    let found = state
+        .run_raw({
+            let token = token.clone();
+            move |app| -> Result<_, WebError> { Ok(app.db()?.subscriber_for_token(&token)?) }
+        })
+        .await;
+    let subscriber = match found {
+        Ok(Ok(Some(s))) => s,
+        Ok(Ok(None)) => return gone_link(),
+        Ok(Err(e)) | Err(e) => return failed(e),
+    };
+    let html = SubscribePage {
+        site: Site::plain(),
+        email: subscriber.email.clone(),
+        manuals: titles
+            .iter()
+            .map(|(id, t)| {
+                (
+                    id.clone(),
+                    t.clone(),
+                    !subscriber.all_manuals && subscriber.follows(id),
+                )
+            })
+            .collect(),
+        immediate: subscriber.frequency == Frequency::Immediate,
+        token: Some(token),
+        button: "Save my choices",
+    }
+    .render();
+    match html {
+        Ok(html) => page_with_status(StatusCode::OK, html),
+        Err(e) => failed(WebError::internal(e.to_string())),
+    }
+}
+
+/// The link in an email's footer: a page with the one button (mail scanners follow links;
+/// they do not press buttons).
+async fn unsubscribe_page(Query(params): Params) -> Response {
+    let token = token(&params);
+    let action = format!(
+        "/unsubscribe?token={}",
+        form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+    );
+    message(
+        StatusCode::OK,
+        "Unsubscribe from the procedure updates",
+        &["Press the button and no further updates will be sent to you."],
+        Some((action, "Unsubscribe".into())),
+    )
+}
+
+/// RFC 8058 one-click unsubscribe, and the button above: immediate and idempotent.
+async fn unsubscribe(State(state): State<AppState>, Query(params): Params) -> Response {
+    let token = token(&params);
+    let done = state
+        .run_raw(move |app| -> Result<bool, WebError> { Ok(app.db()?.unsubscribe(&token)?) })
+        .await;
+    match done {
+        Ok(Ok(_)) => message(
+            StatusCode::OK,
+            "You are unsubscribed",
+            &[
+                "No further updates will be sent to this address. You can subscribe again at any time.",
+            ],
+            None,
+        ),
+        Ok(Err(e)) | Err(e) => failed(e),
+    }
+}
