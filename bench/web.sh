@@ -77,7 +77,6 @@ gen=$PWD/target/release/examples/gen-corpus
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 find "$work" -mindepth 1 -maxdepth 1 ! -name 'corpus-*' -exec rm -rf {} +
-[ "$reuse_corpus" = 1 ] || rm -rf "$work"/corpus-*
 results=$work/results.tsv # data set, target, connections, rps, p50, p99, errors
 notes=$work/notes.txt     # lines printed under the table
 : >"$results"
@@ -175,18 +174,26 @@ EOF
 }
 
 # busy WHAT: notes other work on the machine just before a run (the figures then say
-# little): the share of CPU time used over one second while the servers idle, and compilers.
-cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+# little): the share of CPU time used over one second by processes other than the server
+# and nginx, and compilers running.
+cpu_sample() {
+  local own=0 pid t
+  for pid in $server_pid $nginx_pid ${nginx_pid:+$(pgrep -P "$nginx_pid" -x nginx || true)}; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null) || t=0
+    own=$((own + ${t:-0}))
+  done
+  awk -v own="$own" '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6 + own, t }' /proc/stat
+}
 busy() {
   local a b pct compilers
   a=$(cpu_sample)
   sleep 1
   b=$(cpu_sample)
   pct=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]
-    printf "%.0f", d > 0 ? 100 * (1 - (y[1] - x[1]) / d) : 0 }')
+    printf "%.0f", (d > 0 ? 100 * (1 - (y[1] - x[1]) / d) : 0) }')
   compilers=$(ps -eo comm= | grep -cxE 'rustc|cc1|cc1plus|ld|collect2|rust-lld|ld.lld' || true)
   if [ "$pct" -ge 15 ] || [ "$compilers" -gt 0 ]; then
-    note "$1: machine busy before the run ($pct% CPU in use, $compilers compiler process(es), load average $(cut -d' ' -f1-3 /proc/loadavg)): figures distorted"
+    note "$1: machine busy before the run ($pct% CPU in use by others, $compilers compiler process(es), load average $(cut -d' ' -f1-3 /proc/loadavg)): figures distorted"
   fi
 }
 
@@ -289,7 +296,7 @@ if [ "$skip_corpus" != 1 ]; then
   if [ "$reuse_corpus" = 1 ] && [ -e "$cdir/imported" ]; then
     log "reusing the imported corpus in $cdir"
   else
-    rm -rf "$cdir" && mkdir -p "$cdir"
+    rm -rf "$work"/corpus-* && mkdir -p "$cdir"
     log "generating $chapters chapters x $releases releases"
     "$gen" --chapters "$chapters" --releases "$releases" --out "$corpus" 2>/dev/null
     mapfile -t names < <(cut -d' ' -f1 "$corpus/releases.txt")

@@ -421,12 +421,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 write_stdout(&out)?;
                 return Ok(());
             }
-            let mailer = Mailer::new(app.config())?;
             let db = Db::open(&app.config().db_path())?;
             let retry = digest::Retry::from_config(app.config());
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
+            // The SMTP pool lives (and is dropped) within the runtime.
+            let _inside = runtime.enter();
+            let mailer = Mailer::new(app.config())?;
             let report = runtime.block_on(digest::deliver(&plan, &db, &mailer, retry))?;
             write_stdout(&format!(
                 "digest {period}: {} sent, {} skipped as already sent, {} failed, {} deferred to the next run\n",
@@ -506,10 +508,11 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             };
             let mut out = format!("{} {what}", subscriber.email);
             if let Some(letter) = letter {
-                let mailer = Mailer::new(app.config())?;
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
+                let _inside = runtime.enter();
+                let mailer = Mailer::new(app.config())?;
                 let message = mailer.message(&letter)?;
                 runtime
                     .block_on(mailer.send(message, &letter.id))
@@ -588,10 +591,11 @@ fn import_subscribers(
         );
     }
     let db = Db::open(&app.config().db_path())?;
-    let mailer = Mailer::new(app.config())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let _inside = runtime.enter();
+    let mailer = Mailer::new(app.config())?;
     let links = app.links();
     let (mut added, mut updated, mut unchanged) = (0, 0, 0);
     let mut refused = Vec::new();

@@ -764,7 +764,7 @@ mod tests {
 
     #[test]
     fn double_opt_in_then_tokens_that_live_with_the_subscription() {
-        let (_dir, mut db) = db();
+        let (_dir, db) = db();
         let Subscribed::New {
             subscriber,
             confirm_token: Some(token),
@@ -817,7 +817,7 @@ mod tests {
 
     #[test]
     fn the_ledger_plans_once_and_flags_repeated_failures() {
-        let (_dir, mut db) = db();
+        let (_dir, db) = db();
         db.subscribe(&new("a@example.org", true)).unwrap();
         let id = db.subscriber_by_email("a@example.org").unwrap().unwrap().id;
         db.plan_deliveries("2024-04", &[id]).unwrap();

@@ -99,6 +99,8 @@ impl Runner {
                 .enable_all()
                 .build()?;
             let db = Db::open(&self.config.db_path())?;
+            // The SMTP pool lives (and is dropped) within this run's runtime.
+            let _inside = runtime.enter();
             let mailer = Mailer::new(&self.config)?;
             let retry = Retry::from_config(&self.config);
             for plan in &plans {
@@ -174,7 +176,7 @@ pub async fn start(app: Arc<Mutex<Chapterhouse>>, config: Config) -> anyhow::Res
     tokio::task::spawn_blocking(move || {
         if let Some(period) = due {
             let finished = Db::open(&catch_up.config.db_path())
-                .and_then(|db| Ok(db.period_finished(&period.to_string()).unwrap_or(false)))
+                .map(|db| db.period_finished(&period.to_string()).unwrap_or(false))
                 .unwrap_or(false);
             if !finished {
                 tracing::info!(%period, "the last monthly digest is due; sending it now");

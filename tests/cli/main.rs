@@ -7,6 +7,7 @@ mod browser;
 mod diff;
 mod editors;
 mod import;
+mod mail;
 mod pages;
 mod releases;
 mod sample;

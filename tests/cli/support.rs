@@ -69,6 +69,15 @@ impl Workspace {
         ))
     }
 
+    /// A sample workspace with more settings (TOML sections) appended to its config.
+    pub fn with_sample_and(extra: &str) -> Workspace {
+        let ws = Workspace::with_sample();
+        let mut text = std::fs::read_to_string(&ws.config).unwrap();
+        text.push_str(extra);
+        std::fs::write(&ws.config, text).unwrap();
+        ws
+    }
+
     fn with_config(text: &str) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
@@ -271,4 +280,90 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// An SMTP server on 127.0.0.1 (tests/support/smtp_sink.py, aiosmtpd), stopped when
+/// dropped. Accepted messages land in `dir`, one file each.
+pub struct Sink {
+    child: Child,
+    pub port: u16,
+    pub dir: TempDir,
+}
+
+impl Sink {
+    pub fn start(options: &[&str]) -> Sink {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg("--dir")
+            .arg(dir.path())
+            .args(options)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect(
+                "python3 runs (the SMTP tests need python3 with aiosmtpd: pip install aiosmtpd)",
+            );
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| {
+            panic!("the SMTP sink did not start (needs python3 with aiosmtpd: pip install aiosmtpd); it said {line:?}")
+        });
+        Sink { child, port, dir }
+    }
+
+    /// The `[smtp]` settings that send to this sink.
+    pub fn config(&self) -> String {
+        format!(
+            "\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\npool_size = 4\nattempts = 6\nretry_ms = 20\ntimeout_secs = 10\n\n[mail]\nfrom = \"Procedures <procedures@example.org>\"\nreply_to = \"team@example.org\"\n",
+            self.port
+        )
+    }
+
+    /// Every message received: (recipient, raw message), in arrival order.
+    pub fn messages(&self) -> Vec<(String, String)> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                let rcpt = n[7..n.len() - 4].to_owned();
+                (
+                    rcpt,
+                    std::fs::read_to_string(self.dir.path().join(&n)).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// How many messages each recipient received.
+    pub fn counts(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for (rcpt, _) in self.messages() {
+            *counts.entry(rcpt).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A message with its quoted-printable parts decoded (enough to search it for text and
+/// links).
+pub fn decoded(raw: &str) -> String {
+    let bytes = quoted_printable::decode(raw.as_bytes(), quoted_printable::ParseMode::Robust)
+        .unwrap_or_else(|_| raw.as_bytes().to_vec());
+    String::from_utf8_lossy(&bytes).into_owned()
 }

@@ -1,0 +1,594 @@
+//! Subscribers and digests (SPEC §6, §7, §8) against a real SMTP server on 127.0.0.1
+//! (tests/support/smtp_sink.py): message content and headers, exactly-once delivery across
+//! failures and reruns, the opt-in and unsubscribe flows over HTTP.
+
+use std::fmt::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, Sink, Workspace, decoded};
+
+fn add(ws: &Workspace, email: &str, manuals: &[&str]) {
+    let mut args = vec!["subscribers", "add", email, "--confirmed"];
+    for m in manuals {
+        args.extend(["--manual", m]);
+    }
+    ws.run(&args).ok();
+}
+
+/// A second adults release dated in April 2024, so that both manuals change that month.
+fn adults_in_april(ws: &Workspace) {
+    // Reading seeds the sample first (an import never does).
+    ws.run(&["subscribers", "list"]).ok();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures/adults/2024-03");
+    let copy = ws.dir.path().join("adults-2024-04");
+    copy_dir(&sample, &copy);
+    let chapter = first_chapter(&copy);
+    let mut text = std::fs::read_to_string(&chapter).unwrap();
+    text.push_str("\n## 99. April review\n\nA section added in April 2024.\n");
+    std::fs::write(&chapter, text).unwrap();
+    ws.run(&[
+        "import",
+        copy.to_str().unwrap(),
+        "--manual",
+        "adults",
+        "--release",
+        "2024-04",
+        "--date",
+        "2024-04-20",
+    ])
+    .ok();
+}
+
+/// A chapter file of a snapshot folder (at any depth).
+fn first_chapter(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in &entries {
+        if path.extension().is_some_and(|e| e == "md") {
+            return path.clone();
+        }
+    }
+    entries
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| first_chapter(p))
+        .next()
+        .expect("a snapshot has a chapter")
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> &'a str {
+    raw.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} header in:\n{raw}"))
+}
+
+#[test]
+fn a_digest_has_both_parts_links_and_list_headers_and_is_sent_once() {
+    let sink = Sink::start(&[]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    add(&ws, "kids@example.org", &["children"]);
+    add(&ws, "everything@example.org", &[]);
+    add(&ws, "adults@example.org", &["adults"]);
+    // Not confirmed: gets the confirmation email only.
+    ws.run(&["subscribers", "add", "pending@example.org"]).ok();
+    assert_eq!(sink.counts().get("pending@example.org"), Some(&1));
+
+    let run = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(run.stdout.contains("2 sent, 0 skipped"), "{}", run.stdout);
+    let counts = sink.counts();
+    assert_eq!(counts.get("kids@example.org"), Some(&1));
+    assert_eq!(counts.get("everything@example.org"), Some(&1));
+    assert_eq!(
+        counts.get("adults@example.org"),
+        None,
+        "the adults manual had no April release"
+    );
+    assert_eq!(
+        counts.get("pending@example.org"),
+        Some(&1),
+        "unconfirmed: no digest"
+    );
+
+    let (_, raw) = sink
+        .messages()
+        .into_iter()
+        .find(|(to, m)| to == "kids@example.org" && m.contains("Procedure changes"))
+        .unwrap();
+    assert_eq!(header(&raw, "Subject"), "Procedure changes in April 2024");
+    assert_eq!(header(&raw, "From"), "Procedures <procedures@example.org>");
+    assert_eq!(header(&raw, "Reply-To"), "team@example.org");
+    assert_eq!(header(&raw, "To"), "kids@example.org");
+    let id = ws.run(&["subscribers", "list"]).ok().stdout;
+    let kid = id
+        .lines()
+        .find(|l| l.contains("kids@"))
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        header(&raw, "Message-ID"),
+        format!("<digest.2024-04.{kid}@example.org>")
+    );
+    let unsubscribe = header(&raw, "List-Unsubscribe");
+    assert!(
+        unsubscribe.starts_with("<https://procedures.example.org/unsubscribe?token="),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        header(&raw, "List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(raw.contains("Content-Type: multipart/alternative"));
+    assert!(raw.contains("Content-Type: text/plain; charset=utf-8"));
+    assert!(raw.contains("Content-Type: text/html; charset=utf-8"));
+    let body = decoded(&raw);
+    assert!(body.contains("Safeguarding Children Procedures — updated in April 2024"));
+    assert!(body.contains("Read: https://procedures.example.org/manuals/children/chapters/"));
+    assert!(body.contains("Changes: https://procedures.example.org/manuals/children/chapters/"));
+    assert!(body.contains("/diff?from=2024-03&to=2024-04"));
+    assert!(body.contains("href=\"https://procedures.example.org/manuals/children/chapters/"));
+    assert!(body.contains(
+        "Change what you receive: https://procedures.example.org/subscriptions/manage?token="
+    ));
+    assert!(!body.contains("Safeguarding Adults Procedures — updated"));
+
+    // A rerun of a finished period sends nothing.
+    let again = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(
+        again.stdout.contains("0 sent, 2 skipped as already sent"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(sink.messages().len(), 3);
+    // An empty month sends nothing.
+    let empty = ws.run(&["digest", "--period", "2024-02"]).ok();
+    assert!(
+        empty.stdout.contains("0 sent, 0 skipped"),
+        "{}",
+        empty.stdout
+    );
+    assert_eq!(sink.messages().len(), 3);
+    // A dry run shows who would get what.
+    let dry = ws
+        .run(&["digest", "--period", "2024-03", "--dry-run"])
+        .ok()
+        .stdout;
+    assert!(dry.contains("everything@example.org\t2024-03\tSafeguarding Children Procedures — updated in March 2024; Safeguarding Adults Procedures — updated in March 2024")
+        || dry.contains("everything@example.org\t2024-03\tSafeguarding Adults Procedures — updated in March 2024; Safeguarding Children Procedures"), "{dry}");
+    assert!(dry.contains("nothing was sent"));
+    assert_eq!(sink.messages().len(), 3);
+    ws.run(&["digest", "--period", "2024-13"])
+        .refused("not a period");
+}
+
+#[test]
+fn a_temporary_failure_is_retried_and_delivered_once() {
+    let sink = Sink::start(&["--tempfail-first", "3"]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    add(&ws, "one@example.org", &["children"]);
+    add(&ws, "two@example.org", &["children"]);
+    let run = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(run.stdout.contains("2 sent"), "{}", run.stdout);
+    let counts = sink.counts();
+    assert_eq!(
+        (counts["one@example.org"], counts["two@example.org"]),
+        (1, 1)
+    );
+}
+
+#[test]
+fn a_relay_dropping_connections_still_gets_each_digest_exactly_once() {
+    let sink = Sink::start(&["--drop-every", "7"]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    let mut csv = String::from("email,manuals,frequency\n");
+    for i in 0..60 {
+        writeln!(csv, "reader{i}@example.org,children,monthly").unwrap();
+    }
+    let file = ws.write("list.csv", &csv);
+    let imported = ws
+        .run(&[
+            "subscribers",
+            "import",
+            file.to_str().unwrap(),
+            "--confirmed",
+        ])
+        .ok();
+    assert!(
+        imported.stdout.starts_with("60 added, 0 updated"),
+        "{}",
+        imported.stdout
+    );
+    let run = ws.run(&["digest", "--period", "2024-04"]);
+    let counts = sink.counts();
+    assert_eq!(counts.len(), 60, "{}{}", run.stdout, run.stderr);
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[test]
+fn a_killed_run_rerun_loses_nothing_and_repeats_at_most_the_batch_in_flight() {
+    let sink = Sink::start(&["--delay", "0.01"]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    let mut csv = String::from("email,manuals,frequency\n");
+    for i in 0..300 {
+        writeln!(csv, "r{i}@example.org,,monthly").unwrap();
+    }
+    let file = ws.write("list.csv", &csv);
+    ws.run(&[
+        "subscribers",
+        "import",
+        file.to_str().unwrap(),
+        "--confirmed",
+    ])
+    .ok();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+        .arg("--config")
+        .arg(&ws.config)
+        .arg("--data")
+        .arg(&ws.data)
+        .args(["digest", "--period", "2024-04"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some digests have gone out, before all have.
+    let started = Instant::now();
+    while sink.messages().len() < 40 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = sink.messages().len();
+    assert!(before < 300, "the run finished before it could be killed");
+    let rerun = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(rerun.stdout.contains(" sent, "), "{}", rerun.stdout);
+    let counts = sink.counts();
+    assert_eq!(counts.len(), 300, "every subscriber got the digest");
+    let repeats: usize = counts.values().map(|n| n - 1).sum();
+    assert!(
+        repeats <= 4,
+        "{repeats} repeated (at most the batch in flight, the pool size)"
+    );
+    let third = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(
+        third.stdout.contains("0 sent, 300 skipped"),
+        "{}",
+        third.stdout
+    );
+}
+
+#[test]
+fn a_permanent_refusal_is_recorded_and_repeated_ones_flag_the_subscriber() {
+    let sink = Sink::start(&["--reject", "^bounce@"]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    add(&ws, "bounce@example.org", &[]);
+    add(&ws, "fine@example.org", &[]);
+    for period in ["2023-09", "2024-03", "2024-04"] {
+        let run = ws.run(&["digest", "--period", period]);
+        assert!(!run.success, "a refused digest fails the command");
+        assert!(
+            run.stdout
+                .contains("1 sent, 0 skipped as already sent, 1 failed"),
+            "{period}: {}",
+            run.stdout
+        );
+    }
+    let list = ws.run(&["subscribers", "list"]).ok().stdout;
+    assert!(
+        list.lines()
+            .any(|l| l.contains("bounce@example.org") && l.ends_with("flagged")),
+        "{list}"
+    );
+    assert_eq!(sink.counts()["fine@example.org"], 3);
+    assert_eq!(sink.counts().get("bounce@example.org"), None);
+}
+
+#[test]
+fn a_thousand_subscribers_each_get_exactly_their_manuals() {
+    let sink = Sink::start(&[]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    adults_in_april(&ws);
+    let mut csv = String::from("email,manuals,frequency\n");
+    let follows = |i: usize| match i % 4 {
+        0 => "children",
+        1 => "adults",
+        2 => "children adults",
+        _ => "",
+    };
+    for i in 0..1000 {
+        writeln!(csv, "s{i}@example.org,{},monthly", follows(i)).unwrap();
+    }
+    // Bad rows are refused with their line numbers and refuse nothing else.
+    csv.push_str("not-an-address,children,monthly\ns1000@example.org,nope,monthly\ns1001@example.org,children,weekly\n");
+    let file = ws.write("list.csv", &csv);
+    let imported = ws
+        .run(&[
+            "subscribers",
+            "import",
+            file.to_str().unwrap(),
+            "--confirmed",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        imported.starts_with("1000 added, 0 updated, 0 unchanged (confirmed already), 3 refused"),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("line 1002: \"not-an-address\" is not an email address"),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("line 1003: unknown manual \"nope\""),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("line 1004: unknown frequency"),
+        "{imported}"
+    );
+
+    let run = ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(run.stdout.contains("1000 sent"), "{}", run.stdout);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1000);
+    for (to, raw) in messages {
+        let i: usize = to[1..to.find('@').unwrap()].parse().unwrap();
+        let body = decoded(&raw);
+        let children = body.contains("Safeguarding Children Procedures — updated in April 2024");
+        let adults = body.contains("Safeguarding Adults Procedures — updated in April 2024");
+        let expected = match follows(i) {
+            "children" => (true, false),
+            "adults" => (false, true),
+            _ => (true, true),
+        };
+        assert_eq!((children, adults), expected, "{to}");
+    }
+}
+
+#[test]
+fn subscribing_confirming_and_unsubscribing_over_http() {
+    let sink = Sink::start(&[]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    add(&ws, "known@example.org", &["children"]);
+    let s = Server::start(ws);
+    let post = |body: &str| {
+        s.send(
+            "POST",
+            "/api/v1/subscriptions",
+            &[("content-type", "application/json")],
+            body.to_owned(),
+        )
+    };
+    // The same answer for a new address and a known one.
+    let new =
+        post(r#"{"email": "new@example.org", "manuals": ["children"], "frequency": "monthly"}"#);
+    let known =
+        post(r#"{"email": "known@example.org", "manuals": ["adults"], "frequency": "immediate"}"#);
+    assert_eq!((new.status, known.status), (202, 202));
+    assert_eq!(new.body, known.body);
+    // Bad input is refused and changes nothing.
+    for bad in [
+        r#"{"email": "a@b.org\r\nBcc: victim@example.org", "manuals": []}"#,
+        r#"{"email": "Someone <a@b.org>"}"#,
+        r#"{"email": "a@b.org", "manuals": ["../etc"]}"#,
+        r#"{"email": "a@b.org", "frequency": "hourly"}"#,
+        r#"{"mail": "a@b.org"}"#,
+        "not json",
+    ] {
+        assert_eq!(post(bad).status, 422, "{bad}");
+    }
+    let wait_for = |to: &str, n: usize| {
+        let started = Instant::now();
+        loop {
+            let found: Vec<String> = sink
+                .messages()
+                .into_iter()
+                .filter(|(r, _)| r == to)
+                .map(|(_, m)| m)
+                .collect();
+            if found.len() >= n {
+                return found;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no email to {to}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let confirmation = decoded(&wait_for("new@example.org", 1)[0]);
+    let known_mail = decoded(&wait_for("known@example.org", 1)[0]);
+    assert!(known_mail.contains("subscribed already"), "{known_mail}");
+    assert!(!sink.messages().iter().any(|(to, _)| to.contains("victim")));
+    let link = confirmation
+        .split_whitespace()
+        .find(|w| w.starts_with("https://procedures.example.org/subscriptions/confirm?token="))
+        .unwrap()
+        .trim_end_matches(['"', '>'])
+        .to_owned();
+    let path = link.trim_start_matches("https://procedures.example.org");
+    assert_eq!(
+        s.fetch("/subscriptions/confirm?token=wrong", &[]).status,
+        404
+    );
+    let confirmed = s.fetch(path, &[]);
+    assert_eq!(confirmed.status, 200);
+    assert!(confirmed.body.contains("Your subscription is confirmed"));
+    assert_eq!(
+        s.fetch(path, &[]).status,
+        404,
+        "a confirmation link works once"
+    );
+
+    // The known subscriber's preferences did not change by knowing the address.
+    let list = s.ws.run(&["subscribers", "list"]).ok().stdout;
+    assert!(
+        list.contains("known@example.org\tmonthly\tchildren\tconfirmed"),
+        "{list}"
+    );
+    assert!(
+        list.contains("new@example.org\tmonthly\tchildren\tconfirmed"),
+        "{list}"
+    );
+
+    // The digest's one-click unsubscribe.
+    let run = s.ws.run(&["digest", "--period", "2024-04"]).ok();
+    assert!(run.stdout.contains("2 sent"), "{}", run.stdout);
+    let digest = wait_for("new@example.org", 2).pop().unwrap();
+    let target = header(&digest, "List-Unsubscribe")
+        .trim_matches(['<', '>'])
+        .to_owned();
+    let target = target.trim_start_matches("https://procedures.example.org");
+    let page = s.fetch(target, &[]);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<button type=\"submit\">Unsubscribe</button>")
+    );
+    let manage = decoded(&digest)
+        .split_whitespace()
+        .find(|w| w.starts_with("https://procedures.example.org/subscriptions/manage?token="))
+        .unwrap()
+        .trim_start_matches("https://procedures.example.org")
+        .to_owned();
+    let manage_page = s.fetch(&manage, &[]);
+    assert_eq!(manage_page.status, 200);
+    assert!(manage_page.body.contains("value=\"new@example.org\""));
+    let one_click = s.send(
+        "POST",
+        target,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        "List-Unsubscribe=One-Click",
+    );
+    assert_eq!(one_click.status, 200);
+    assert!(one_click.body.contains("You are unsubscribed"));
+    let again = s.send(
+        "POST",
+        target,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        "List-Unsubscribe=One-Click",
+    );
+    assert_eq!(again.status, 200, "unsubscribing twice is harmless");
+    assert_eq!(
+        s.fetch(&manage, &[]).status,
+        404,
+        "the manage link ended with the subscription"
+    );
+    let list = s.ws.run(&["subscribers", "list"]).ok().stdout;
+    assert!(!list.contains("new@example.org"), "{list}");
+    // The web form answers as the API does.
+    let form = s.send(
+        "POST",
+        "/subscribe",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        "email=web%40example.org&manual=children&manual=adults&frequency=immediate",
+    );
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Check your email"));
+    wait_for("web@example.org", 1);
+    let list = s.ws.run(&["subscribers", "list"]).ok().stdout;
+    assert!(
+        list.contains("web@example.org\timmediate\tadults children\tunconfirmed"),
+        "{list}"
+    );
+}
+
+#[test]
+fn serve_sends_a_missed_digest_and_release_notices_by_itself() {
+    let sink = Sink::start(&[]);
+    let ws = Workspace::with_sample_and(&sink.config());
+    ws.run(&["subscribers", "list"]).ok();
+    // A release last month (what the scheduled monthly run covers) and one today.
+    let today = chrono::Local::now().date_naive();
+    let last_month = (today.with_day(1).unwrap() - chrono::Duration::days(3)).to_string();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures/adults/2024-03");
+    for (name, date, extra) in [
+        ("late", last_month.as_str(), "Late."),
+        ("now", &today.to_string(), "Now."),
+    ] {
+        let copy = ws.dir.path().join(name);
+        copy_dir(&sample, &copy);
+        let chapter = first_chapter(&copy);
+        let mut text = std::fs::read_to_string(&chapter).unwrap();
+        text.push_str(&format!("\n## 98. {name}\n\n{extra}\n"));
+        std::fs::write(&chapter, text).unwrap();
+        ws.run(&[
+            "import",
+            copy.to_str().unwrap(),
+            "--manual",
+            "adults",
+            "--release",
+            name,
+            "--date",
+            date,
+        ])
+        .ok();
+    }
+    add(&ws, "monthly@example.org", &["adults"]);
+    ws.run(&[
+        "subscribers",
+        "add",
+        "instant@example.org",
+        "--manual",
+        "adults",
+        "--frequency",
+        "immediate",
+        "--confirmed",
+    ])
+    .ok();
+    let s = Server::start(ws);
+    let started = Instant::now();
+    loop {
+        let counts = sink.counts();
+        if counts.get("monthly@example.org") == Some(&1)
+            && counts.get("instant@example.org") == Some(&1)
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{counts:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let messages = sink.messages();
+    let instant = decoded(
+        &messages
+            .iter()
+            .find(|(to, _)| to == "instant@example.org")
+            .unwrap()
+            .1,
+    );
+    assert!(
+        instant.contains("Safeguarding Adults Procedures — updated in"),
+        "{instant}"
+    );
+    assert!(instant.contains("/releases/now"));
+    let monthly = decoded(
+        &messages
+            .iter()
+            .find(|(to, _)| to == "monthly@example.org")
+            .unwrap()
+            .1,
+    );
+    assert!(monthly.contains("/releases/late"), "{monthly}");
+    assert!(!monthly.contains("/releases/now"));
+    drop(s);
+}
+
+use chrono::Datelike;
