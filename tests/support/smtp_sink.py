@@ -7,12 +7,14 @@ line printed is the port it listens on. Misbehaviour on request:
   --drop-every N       drop the connection instead of answering every Nth message
   --reject REGEX       refuse recipients matching REGEX with 550
   --delay SECONDS      wait before accepting each message
+  --count-only         keep no messages; on exit (SIGTERM) print how many were accepted
 """
 import argparse
 import asyncio
 import itertools
 import os
 import re
+import signal
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -24,6 +26,7 @@ class Sink:
         self.seen = itertools.count(1)
         self.saved = itertools.count(1)
         self.reject = re.compile(args.reject) if args.reject else None
+        self.accepted = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject and self.reject.search(address):
@@ -40,6 +43,9 @@ class Sink:
             return "421 4.4.2 Connection dropped"
         if self.args.delay:
             await asyncio.sleep(self.args.delay)
+        if self.args.count_only:
+            self.accepted += len(envelope.rcpt_tos)
+            return "250 2.0.0 OK"
         for rcpt in envelope.rcpt_tos:
             name = f"{next(self.saved):06d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', rcpt)}.eml"
             path = os.path.join(self.args.dir, name)
@@ -56,6 +62,7 @@ async def main():
     p.add_argument("--drop-every", type=int, default=0)
     p.add_argument("--reject")
     p.add_argument("--delay", type=float, default=0)
+    p.add_argument("--count-only", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args)
@@ -66,7 +73,13 @@ async def main():
         0,
     )
     print(server.sockets[0].getsockname()[1], flush=True)
-    await server.serve_forever()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    async with server:
+        await stop.wait()
+    if args.count_only:
+        print(f"accepted {sink.accepted}", flush=True)
 
 
 if __name__ == "__main__":
