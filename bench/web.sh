@@ -16,10 +16,13 @@
 #   nginx            the chapter page's HTML, fetched with curl and served by nginx as a
 #                    static file (worker_processes = cores, access_log off, another port)
 # and the server's memory from /proc/<pid>/status: VmRSS once it answers /healthz, then
-# VmRSS and VmHWM (peak) after the runs. Prints a Markdown table, the chapter page ratio
+# VmRSS (with RssAnon and RssFile) and VmHWM (peak) after the runs. Prints a Markdown table, the chapter page ratio
 # chapterhouse/nginx and the memory lines to stdout; progress goes to stderr. Every URL is
 # fetched once with curl first and any answer other than 200 is reported (and the wrk
 # column "non-2xx / errors" counts such answers, socket errors and timeouts under load).
+# Before each run the CPU time used by other processes over one second is sampled: a busy
+# machine (>= 20% of the CPUs, or a compiler running) is noted under the table, as the
+# figures then say little. Load generator and servers share the cores.
 # Needs the Rust toolchain, curl, python3, and wrk and nginx from Debian (installed with
 # apt-get when missing).
 # Usage:
@@ -192,7 +195,7 @@ busy() {
   pct=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]
     printf "%.0f", (d > 0 ? 100 * (1 - (y[1] - x[1]) / d) : 0) }')
   compilers=$(ps -eo comm= | grep -cxE 'rustc|cc1|cc1plus|ld|collect2|rust-lld|ld.lld' || true)
-  if [ "$pct" -ge 15 ] || [ "$compilers" -gt 0 ]; then
+  if [ "$pct" -ge 20 ] || [ "$compilers" -gt 0 ]; then
     note "$1: machine busy before the run ($pct% CPU in use by others, $compilers compiler process(es), load average $(cut -d' ' -f1-3 /proc/loadavg)): figures distorted"
   fi
 }

@@ -311,18 +311,7 @@ impl Db {
                 s.id
             }
         };
-        tx.execute(
-            "DELETE FROM subscriber_manuals WHERE subscriber_id = ?1",
-            params![id],
-        )
-        .map_err(err)?;
-        for manual in &new.manuals {
-            tx.execute(
-                "INSERT OR IGNORE INTO subscriber_manuals (subscriber_id, manual) VALUES (?1, ?2)",
-                params![id, manual.as_str()],
-            )
-            .map_err(err)?;
-        }
+        replace_manuals(&tx, id, &new.manuals).map_err(err)?;
         let token = if new.confirmed {
             tx.execute(
                 "DELETE FROM confirmations WHERE subscriber_id = ?1",
@@ -505,18 +494,7 @@ impl Db {
             params![id, frequency.to_string(), manuals.is_empty()],
         )
         .map_err(err)?;
-        tx.execute(
-            "DELETE FROM subscriber_manuals WHERE subscriber_id = ?1",
-            params![id],
-        )
-        .map_err(err)?;
-        for manual in manuals {
-            tx.execute(
-                "INSERT OR IGNORE INTO subscriber_manuals (subscriber_id, manual) VALUES (?1, ?2)",
-                params![id, manual.as_str()],
-            )
-            .map_err(err)?;
-        }
+        replace_manuals(&tx, id, manuals).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(())
     }
@@ -688,6 +666,23 @@ impl Db {
             .map_err(|e| self.err(e))?
             .unwrap_or(false))
     }
+}
+
+/// Sets the manuals a subscriber follows (none: every manual).
+fn replace_manuals(
+    conn: &rusqlite::Connection,
+    id: i64,
+    manuals: &[ManualId],
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM subscriber_manuals WHERE subscriber_id = ?1")?
+        .execute(params![id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO subscriber_manuals (subscriber_id, manual) VALUES (?1, ?2)",
+    )?;
+    for manual in manuals {
+        insert.execute(params![id, manual.as_str()])?;
+    }
+    Ok(())
 }
 
 /// One delivery's new state, within the caller's transaction (or on its own).

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::http::{Caching, cached};
+use super::http::{Caching, Params, cached, param};
 use super::{AppState, WebError};
 use crate::app::AppError;
 use crate::content::ManualId;
@@ -30,19 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
 }
 
-type Params = Query<HashMap<String, String>>;
-
 fn manual_id(text: &str) -> Result<ManualId, WebError> {
     text.parse()
         .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
-}
-
-/// A query parameter; an empty one counts as absent (`?at=` from an empty form field).
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
 }
 
 fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {

@@ -5,6 +5,20 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+/// A request's query parameters.
+pub type Params = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+/// A query parameter; an empty one counts as absent (`?at=` from an empty form field).
+pub fn param<'a>(
+    params: &'a std::collections::HashMap<String, String>,
+    name: &str,
+) -> Option<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
 /// How long a response may be reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caching {

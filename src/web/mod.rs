@@ -117,14 +117,7 @@ impl AppState {
         &self,
         work: impl FnOnce(&Chapterhouse) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, WebError> {
-        let app = self.app.clone();
-        tokio::task::spawn_blocking(move || {
-            let app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&app)
-        })
-        .await
-        .map_err(|e| WebError::internal(format!("request task failed: {e}")))?
-        .map_err(WebError::from)
+        self.run_raw(work).await?.map_err(WebError::from)
     }
 }
 

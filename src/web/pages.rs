@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 
-use super::http::{Caching, cached, page, page_with_status};
+use super::http::{Caching, Params, cached, page, page_with_status, param};
 use super::{AppState, WebError};
 use crate::app::{AppError, Chapterhouse, HistoryEntry, Missing};
 use crate::content::ManualId;
@@ -108,16 +108,6 @@ fn render(template: &impl Template) -> Result<String, AppError> {
     template
         .render()
         .map_err(|e| AppError::Config(format!("page template failed: {e}")))
-}
-
-type Params = Query<HashMap<String, String>>;
-
-/// A query parameter; an empty one counts as absent.
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
 }
 
 // ----- errors -----
