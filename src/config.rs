@@ -119,6 +119,8 @@ pub struct SearchConfig {
     pub glossary: PathBuf,
     /// Hits returned when a search names no limit.
     pub default_limit: usize,
+    /// Recent search answers kept in memory (0: none).
+    pub cached_results: usize,
 }
 
 impl Default for SearchConfig {
@@ -126,6 +128,7 @@ impl Default for SearchConfig {
         SearchConfig {
             glossary: PathBuf::from("config/glossary.toml"),
             default_limit: 10,
+            cached_results: 1024,
         }
     }
 }

@@ -160,7 +160,11 @@ impl Chapterhouse {
             tracing::warn!(glossary = %configured.display(), "no glossary; acronyms are searched as written");
             Glossary::default()
         };
-        let index = SearchIndex::open(&self.config.index_dir(), glossary)?;
+        let index = SearchIndex::open(
+            &self.config.index_dir(),
+            glossary,
+            self.config.search.cached_results,
+        )?;
         // On first use the index catches up with whatever happened to the store while it
         // was closed; afterwards every import keeps it in step.
         index.catch_up(&self.store)?;

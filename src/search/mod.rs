@@ -114,12 +114,22 @@ pub struct SearchIndex {
     fields: Fields,
     glossary: Glossary,
     path: PathBuf,
+    /// Recent answers, keyed by the searcher generation they were found in (a commit
+    /// makes them stale by itself). `None` when caching is off.
+    results: Option<std::sync::Mutex<lru::LruCache<ResultKey, SearchResults>>>,
 }
+
+/// (searcher generation, query as cleaned, manual, date, limit)
+type ResultKey = (u64, String, Option<String>, NaiveDate, usize);
 
 impl SearchIndex {
     /// Opens the index at `dir`, creating it when missing. An index of another schema
     /// (from another version of chapterhouse) is discarded: it is rebuilt from the store.
-    pub fn open(dir: &Path, glossary: Glossary) -> Result<SearchIndex, SearchError> {
+    pub fn open(
+        dir: &Path,
+        glossary: Glossary,
+        cached_results: usize,
+    ) -> Result<SearchIndex, SearchError> {
         let fields = Fields::new();
         std::fs::create_dir_all(dir)
             .map_err(|e| SearchError::Open(dir.to_owned(), e.to_string()))?;
@@ -150,6 +160,8 @@ impl SearchIndex {
             fields,
             glossary,
             path: dir.to_owned(),
+            results: std::num::NonZeroUsize::new(cached_results)
+                .map(|n| std::sync::Mutex::new(lru::LruCache::new(n))),
         };
         search_index.indexed = std::sync::Mutex::new(search_index.state()?);
         Ok(search_index)
@@ -210,11 +222,42 @@ impl SearchIndex {
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
         self.follow(&searcher);
+        // The same question of the same index has the same answer: practitioners ask the
+        // same few things (LADO, MASH, s47 ...) all day.
+        let key = (
+            searcher.generation().generation_id(),
+            user.text.clone(),
+            request.manual.as_ref().map(ToString::to_string),
+            request.at,
+            limit,
+        );
+        if let Some(cache) = &self.results
+            && let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let results = self.search_uncached(&searcher, user, request, limit)?;
+        if let Some(cache) = &self.results {
+            cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .put(key, results.clone());
+        }
+        Ok(results)
+    }
+
+    fn search_uncached(
+        &self,
+        searcher: &tantivy::Searcher,
+        user: UserQuery,
+        request: &SearchRequest,
+        limit: usize,
+    ) -> Result<SearchResults, SearchError> {
         let builder = QueryBuilder {
             index: &self.index,
             fields: &self.fields,
             glossary: &self.glossary,
-            searcher: &searcher,
+            searcher,
         };
         let at = schema::day(request.at);
         let in_force: Vec<(Occur, Box<dyn Query>)> = vec![
@@ -291,7 +334,7 @@ impl SearchIndex {
         }
 
         let highlighted = builder.highlighted(&user, &*text);
-        let mut snippets = SnippetGenerator::create(&searcher, &*highlighted, self.fields.body)?;
+        let mut snippets = SnippetGenerator::create(searcher, &*highlighted, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut stems = Vec::new();
         highlighted.query_terms(&mut |term, _| {

@@ -1,8 +1,8 @@
 //! Rendered pages kept in memory: a page is made once and then served from here until the
 //! releases may have changed. Views of a named release never change and stay until
-//! evicted; current views are remade after a write through this server, at a change of
-//! day (scheduled releases), and at least every [`FRESH_FOR`] (releases imported by
-//! another process).
+//! evicted; current views are remade at once after a write through this server and at a
+//! change of day (scheduled releases), and refreshed in the background when older than
+//! [`FRESH_FOR`] (releases imported by another process) while the kept copy is served.
 
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
@@ -38,6 +38,8 @@ struct Cached {
 /// The cache, and the count of writes that may have changed what pages show.
 pub struct PageCache {
     pages: Mutex<lru::LruCache<String, Cached>>,
+    /// Pages being made again in the background.
+    refreshing: Mutex<std::collections::HashSet<String>>,
     generation: AtomicU64,
     /// Manual ids and titles, for the search page: when kept, at which generation.
     titles: Mutex<Option<(Instant, u64, Titles)>>,
@@ -52,6 +54,7 @@ impl Default for PageCache {
                 NonZeroUsize::new(CAPACITY).expect("capacity is not zero"),
             )),
             generation: AtomicU64::new(0),
+            refreshing: Mutex::default(),
             titles: Mutex::new(None),
         }
     }
@@ -78,38 +81,59 @@ impl PageCache {
             Some((Instant::now(), generation, titles));
     }
 
-    fn get(&self, key: &str) -> Option<Cached> {
+    /// A kept page, and whether it is due for a refresh. Pages made before a write through
+    /// this server are not served at all.
+    fn get(&self, key: &str) -> Option<(Cached, bool)> {
         let generation = self.generation.load(Ordering::SeqCst);
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let hit = pages.get(key)?;
-        let fresh =
-            hit.immutable || (hit.generation == generation && hit.made.elapsed() < FRESH_FOR);
-        fresh.then(|| hit.clone())
+        if hit.immutable {
+            return Some((hit.clone(), false));
+        }
+        if hit.generation != generation {
+            return None;
+        }
+        Some((hit.clone(), hit.made.elapsed() >= FRESH_FOR))
+    }
+
+    /// Claims the refresh of a page; false when one is under way.
+    fn claim_refresh(&self, key: &str) -> bool {
+        self.refreshing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_owned())
+    }
+
+    fn refreshed(&self, key: &str) {
+        self.refreshing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 
-/// Serves GET requests for pages from the cache, and keeps successful answers that carry
-/// an ETag.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    // Editors' answers are theirs alone.
-    if request.method() != Method::GET || request.headers().contains_key(header::AUTHORIZATION) {
-        return next.run(request).await;
+/// A claimed refresh, given up when dropped.
+struct Claim(std::sync::Arc<PageCache>, String);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0.refreshed(&self.1);
     }
-    let today = chrono::Local::now().date_naive();
-    let key = format!("{today} {}", request.uri());
-    let cache = &state.pages;
-    if let Some(hit) = cache.get(&key) {
-        if not_modified(request.headers(), &hit.etag) {
-            let mut headers = hit.headers.clone();
-            headers.remove(header::CONTENT_TYPE);
-            headers.remove(header::CONTENT_LENGTH);
-            return (StatusCode::NOT_MODIFIED, headers).into_response();
-        }
-        return (hit.headers, hit.body).into_response();
+}
+
+/// The kept answer to a request (304 when the client has it).
+fn serve(request_headers: &HeaderMap, hit: Cached) -> Response {
+    if not_modified(request_headers, &hit.etag) {
+        let mut headers = hit.headers;
+        headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_LENGTH);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    let generation = cache.generation.load(Ordering::SeqCst);
-    let response = next.run(request).await;
-    // Only whole 200 answers with an ETag are kept (a 304 has no body to keep).
+    (hit.headers, hit.body).into_response()
+}
+
+/// Keeps a whole 200 answer that carries an ETag, and returns it.
+async fn keep(cache: &PageCache, key: String, generation: u64, response: Response) -> Response {
     let Some(etag) = response
         .headers()
         .get(header::ETAG)
@@ -141,4 +165,38 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         },
     );
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Serves GET requests for pages from the cache, and keeps successful answers that carry
+/// an ETag.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // Editors' answers are theirs alone.
+    if request.method() != Method::GET || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let today = chrono::Local::now().date_naive();
+    let key = format!("{today} {}", request.uri());
+    let cache = state.pages.clone();
+    if let Some((hit, due)) = cache.get(&key) {
+        if due && cache.claim_refresh(&key) {
+            // Served from the kept copy now; made again behind it for the next reader.
+            let original = request.headers().clone();
+            let (mut parts, body) = request.into_parts();
+            parts.headers.remove(header::IF_NONE_MATCH);
+            let refresh = Request::from_parts(parts, body);
+            let generation = cache.generation.load(Ordering::SeqCst);
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                // Released however the refresh ends, panics included.
+                let _claim = Claim(cache.clone(), key.clone());
+                let response = next.run(refresh).await;
+                keep(&cache, key, generation, response).await;
+            });
+            return serve(&original, hit);
+        }
+        return serve(request.headers(), hit);
+    }
+    let generation = cache.generation.load(Ordering::SeqCst);
+    let response = next.run(request).await;
+    keep(&cache, key, generation, response).await
 }

@@ -415,6 +415,8 @@ fn a_release_imported_by_another_process_appears_in_the_running_server() {
     ws.import(&first, "2024-01", "2024-01-10").ok();
     let s = Server::start(ws);
     assert_eq!(s.fetch("/manuals/m/chapters/strategy", &[]).status, 200);
+    // Answers kept by the page and search caches must not outlive the import.
+    assert_eq!(s.get("/api/v1/search?q=quokkafish").1["total"], 0);
     let second = s.ws.snapshot(
         "r2",
         &[
