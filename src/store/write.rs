@@ -281,7 +281,12 @@ mod tests {
 
     #[test]
     fn blob_ids_are_gits() {
-        for content in [&b""[..], b"hello\n", &[0u8, 159, 146, 150][..], &vec![b'x'; 100_000][..]] {
+        for content in [
+            &b""[..],
+            b"hello\n",
+            &[0u8, 159, 146, 150][..],
+            &vec![b'x'; 100_000][..],
+        ] {
             assert_eq!(
                 blob_id(content).unwrap(),
                 git2::Oid::hash_object(git2::ObjectType::Blob, content).unwrap()
