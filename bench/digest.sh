@@ -24,13 +24,16 @@ bin=$PWD/target/release/chapterhouse
 rm -rf "$work" && mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-sink() { # starts a counting sink; sets sink_pid and sink_port
-  python3 tests/support/smtp_sink.py --dir "$work/unused" --count-only >"$work/sink.out" &
+sinks=0
+sink() { # starts a counting sink; sets sink_pid, sink_port and sink_out
+  sinks=$((sinks + 1))
+  sink_out=$work/sink$sinks.out
+  python3 tests/support/smtp_sink.py --dir "$work/unused" --count-only >"$sink_out" &
   sink_pid=$!
-  while [ ! -s "$work/sink.out" ]; do sleep 0.1; done
-  sink_port=$(head -1 "$work/sink.out")
+  until grep -qE '^[0-9]+$' "$sink_out" 2>/dev/null; do sleep 0.1; done
+  sink_port=$(head -1 "$sink_out")
 }
-stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; tail -1 "$work/sink.out"; }
+stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; tail -1 "$sink_out"; }
 
 sink
 cat >"$work/config.toml" <<TOML
