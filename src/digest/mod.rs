@@ -591,6 +591,8 @@ struct ConfirmText<'a> {
     email: &'a str,
     confirm_url: &'a str,
     hours: i64,
+    manage_url: &'a str,
+    unsubscribe_url: &'a str,
 }
 
 #[derive(Template)]
@@ -600,6 +602,8 @@ struct ConfirmHtml<'a> {
     email: &'a str,
     confirm_url: &'a str,
     hours: i64,
+    manage_url: &'a str,
+    unsubscribe_url: &'a str,
 }
 
 #[derive(Template)]
@@ -607,6 +611,7 @@ struct ConfirmHtml<'a> {
 struct ExistingText<'a> {
     email: &'a str,
     manage_url: &'a str,
+    unsubscribe_url: &'a str,
 }
 
 #[derive(Template)]
@@ -614,6 +619,7 @@ struct ExistingText<'a> {
 struct ExistingHtml<'a> {
     email: &'a str,
     manage_url: &'a str,
+    unsubscribe_url: &'a str,
 }
 
 /// The email a subscription request is answered with: a confirmation link for a new or
@@ -639,10 +645,9 @@ pub fn subscription_letter(
             subscriber,
             updated: false,
         } => {
-            let manage_url = links.page(&format!(
-                "/subscriptions/manage?token={}",
-                db.subscriber_token(subscriber)?
-            ));
+            let token = db.subscriber_token(subscriber)?;
+            let manage_url = links.page(&format!("/subscriptions/manage?token={token}"));
+            let unsubscribe_url = links.page(&format!("/unsubscribe?token={token}"));
             let email = subscriber.email.as_str();
             return Ok(Some(Letter {
                 to: email.to_owned(),
@@ -650,12 +655,14 @@ pub fn subscription_letter(
                 text: ExistingText {
                     email,
                     manage_url: &manage_url,
+                    unsubscribe_url: &unsubscribe_url,
                 }
                 .render()
                 .map_err(template)?,
                 html: ExistingHtml {
                     email,
                     manage_url: &manage_url,
+                    unsubscribe_url: &unsubscribe_url,
                 }
                 .render()
                 .map_err(template)?,
@@ -664,12 +671,17 @@ pub fn subscription_letter(
                     subscriber.id,
                     chrono::Utc::now().timestamp_millis()
                 ),
-                unsubscribe: None,
+                unsubscribe: Some(unsubscribe_url.clone()),
             }));
         }
         _ => return Ok(None),
     };
     let confirm_url = links.page(&format!("/subscriptions/confirm?token={token}"));
+    // Even the confirmation carries working manage and unsubscribe links: "not me" is one
+    // click too.
+    let own = db.subscriber_token(subscriber)?;
+    let manage_url = links.page(&format!("/subscriptions/manage?token={own}"));
+    let unsubscribe_url = links.page(&format!("/unsubscribe?token={own}"));
     let what = match subscriber.frequency {
         Frequency::Monthly => "a monthly email of the changes to the safeguarding procedures",
         Frequency::Immediate => "an email whenever the safeguarding procedures change",
@@ -684,6 +696,8 @@ pub fn subscription_letter(
             email,
             confirm_url: &confirm_url,
             hours,
+            manage_url: &manage_url,
+            unsubscribe_url: &unsubscribe_url,
         }
         .render()
         .map_err(template)?,
@@ -692,6 +706,8 @@ pub fn subscription_letter(
             email,
             confirm_url: &confirm_url,
             hours,
+            manage_url: &manage_url,
+            unsubscribe_url: &unsubscribe_url,
         }
         .render()
         .map_err(template)?,
@@ -700,6 +716,6 @@ pub fn subscription_letter(
             subscriber.id,
             &token[..12.min(token.len())]
         ),
-        unsubscribe: None,
+        unsubscribe: Some(unsubscribe_url.clone()),
     }))
 }

@@ -414,7 +414,18 @@ fn subscribing_confirming_and_unsubscribing_over_http() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    let confirmation = decoded(&wait_for("new@example.org", 1)[0]);
+    let confirmation_raw = wait_for("new@example.org", 1).remove(0);
+    // Even the confirmation carries the list headers and a manage link.
+    assert!(
+        header(&confirmation_raw, "List-Unsubscribe")
+            .starts_with("<https://procedures.example.org/unsubscribe?token=")
+    );
+    assert_eq!(
+        header(&confirmation_raw, "List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let confirmation = decoded(&confirmation_raw);
+    assert!(confirmation.contains("https://procedures.example.org/subscriptions/manage?token="));
     let known_mail = decoded(&wait_for("known@example.org", 1)[0]);
     assert!(known_mail.contains("subscribed already"), "{known_mail}");
     assert!(!sink.messages().iter().any(|(to, _)| to.contains("victim")));
