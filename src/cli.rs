@@ -455,20 +455,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The manuals named on the command line or in a CSV row, each of which must exist.
-fn known_manuals(app: &Chapterhouse, names: &[String]) -> anyhow::Result<Vec<ManualId>> {
-    let known = app.store().released_manuals()?;
-    names
-        .iter()
-        .map(|name| {
-            name.parse::<ManualId>()
-                .ok()
-                .filter(|m| known.contains(m))
-                .ok_or_else(|| anyhow::anyhow!("unknown manual {name:?}"))
-        })
-        .collect()
-}
-
 fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()> {
     let app = Chapterhouse::open(config)?;
     app.seed_sample_if_empty()?;
@@ -479,7 +465,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             frequency,
             confirmed,
         } => {
-            let manuals = known_manuals(&app, &manuals)?;
+            let manuals = app.known_manuals(&manuals)?;
             let frequency: Frequency = frequency.parse()?;
             let db = Db::open(&app.config().db_path())?;
             let outcome = db.subscribe(&NewSubscriber {
@@ -609,7 +595,7 @@ fn import_subscribers(
             let manuals: Vec<String> = row.manuals.split_whitespace().map(str::to_owned).collect();
             let new = NewSubscriber {
                 email: row.email,
-                manuals: known_manuals(app, &manuals)?,
+                manuals: app.known_manuals(&manuals)?,
                 frequency: row.frequency.parse()?,
                 confirmed,
             };

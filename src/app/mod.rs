@@ -344,6 +344,21 @@ impl Chapterhouse {
             .find(|r| r.in_force_on(day)))
     }
 
+    /// The manuals a subscription names, each of which must have been published.
+    pub fn known_manuals(&self, names: &[String]) -> Result<Vec<ManualId>, AppError> {
+        let known = self.store.released_manuals()?;
+        names
+            .iter()
+            .filter(|n| !n.is_empty())
+            .map(|name| {
+                name.parse::<ManualId>()
+                    .ok()
+                    .filter(|m| known.contains(m))
+                    .ok_or_else(|| AppError::UnknownManual(name.chars().take(80).collect()))
+            })
+            .collect()
+    }
+
     /// The manual's newest release, scheduled ones included.
     pub fn latest_release(&self, manual: &ManualId) -> Result<Release, AppError> {
         let mut releases = self.releases(manual)?;

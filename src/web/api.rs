@@ -30,7 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search))
 }
 
-fn manual_id(text: &str) -> Result<ManualId, WebError> {
+/// A manual named in a path; one that cannot be an id is as unknown as a missing one.
+pub(super) fn manual_id(text: &str) -> Result<ManualId, WebError> {
     text.parse()
         .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
 }
@@ -117,7 +118,10 @@ async fn release(
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let notice = state
-        .run(move |app| app.notice(&manual, None, Some(&release)))
+        .run(move |app| {
+            let release = app.resolve_release(&manual, None, Some(&release))?;
+            app.release_notice(&manual, &release)
+        })
         .await?;
     Ok(json_answer(
         &headers,

@@ -13,8 +13,9 @@ use axum::routing::{get, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::api::manual_id;
 use super::{AppState, WebError};
-use crate::app::{AppError, ChapterEdit, Chapterhouse, EditError};
+use crate::app::{ChapterEdit, Chapterhouse, EditError};
 use crate::content::{ChapterId, ManualId, ReleaseName};
 use crate::db::{Editor, Role};
 
@@ -80,11 +81,6 @@ fn authorise(app: &Chapterhouse, token: &str, role: Role) -> Result<Editor, WebE
         ));
     }
     Ok(editor)
-}
-
-fn manual_id(text: &str) -> Result<ManualId, WebError> {
-    text.parse()
-        .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
 }
 
 impl From<EditError> for WebError {

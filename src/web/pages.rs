@@ -896,20 +896,26 @@ async fn release(
 
 const ATOM: &str = "application/atom+xml; charset=utf-8";
 
+/// The notices of a manual's latest releases in force, newest first.
+fn feed_notices(
+    app: &Chapterhouse,
+    manual: &ManualId,
+) -> Result<Vec<crate::notice::Notice>, AppError> {
+    let today = app.today();
+    app.releases(manual)?
+        .iter()
+        .rev()
+        .filter(|r| r.in_force_on(today))
+        .take(FEED_ENTRIES)
+        .map(|release| Ok((*app.release_notice(manual, release)?).clone()))
+        .collect()
+}
+
 async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     run_page(&state, move |app| {
-        let today = app.today();
         let mut notices = Vec::new();
         for manual in app.store().released_manuals().map_err(AppError::from)? {
-            for release in app
-                .releases(&manual)?
-                .iter()
-                .rev()
-                .filter(|r| r.in_force_on(today))
-                .take(FEED_ENTRIES)
-            {
-                notices.push((*app.release_notice(&manual, release)?).clone());
-            }
+            notices.extend(feed_notices(app, &manual)?);
         }
         notices.sort_by_key(|n| std::cmp::Reverse(n.to.date));
         notices.truncate(FEED_ENTRIES);
@@ -935,17 +941,7 @@ async fn manual_feed(
 ) -> Response {
     run_page(&state, move |app| {
         let manual = manual_id(&manual)?;
-        let today = app.today();
-        let mut notices = Vec::new();
-        for release in app
-            .releases(&manual)?
-            .iter()
-            .rev()
-            .filter(|r| r.in_force_on(today))
-            .take(FEED_ENTRIES)
-        {
-            notices.push((*app.release_notice(&manual, release)?).clone());
-        }
+        let notices = feed_notices(app, &manual)?;
         let links = app.links();
         let title = notices
             .first()

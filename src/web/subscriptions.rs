@@ -103,27 +103,15 @@ struct Request {
     frequency: String,
 }
 
-/// Checks the manuals a request names: each must exist.
+/// Checks the manuals a request names: each must exist (an unknown one is bad input here,
+/// not a missing page).
 fn manuals(app: &Chapterhouse, names: &[String]) -> Result<Vec<ManualId>, WebError> {
-    let known = app.store().released_manuals().map_err(AppError::from)?;
-    names
-        .iter()
-        .filter(|n| !n.is_empty())
-        .map(|name| {
-            name.parse::<ManualId>()
-                .ok()
-                .filter(|m| known.contains(m))
-                .ok_or_else(|| {
-                    WebError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        format!(
-                            "unknown manual {:?}",
-                            name.chars().take(80).collect::<String>()
-                        ),
-                    )
-                })
-        })
-        .collect()
+    app.known_manuals(names).map_err(|e| match e {
+        AppError::UnknownManual(_) => {
+            WebError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+        }
+        other => WebError::from(other),
+    })
 }
 
 /// Records a request and returns the email to send (if any). The caller answers the same
