@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
 use crate::content::{ManualId, ReleaseName};
-use crate::db::{Db, Frequency, NewEditor, NewSubscriber, Role, Subscribed};
+use crate::db::{Frequency, NewEditor, NewSubscriber, Role, Subscribed};
 use crate::digest::{self, Period};
 use crate::mail::Mailer;
 use crate::notice::Format;
@@ -216,12 +216,9 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| anyhow::anyhow!("{s:?} is not a date: write it as YYYY-MM-DD"))
+/// Parses a `YYYY-MM-DD` date given on the command line.
+fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
+    Ok(crate::content::parse_date(s)?)
 }
 
 /// Runs the command line; the error, if any, goes to stderr on one line.
@@ -279,13 +276,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { listen: None }) {
         Command::Serve { listen } => {
             let listen = listen.unwrap_or_else(|| config.server.listen.clone());
-            let app = Chapterhouse::open(config)?;
-            app.seed_sample_if_empty()?;
-            app.catch_up_index()?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(crate::web::serve(app, &listen))?;
+            runtime.block_on(crate::startup::serve(config, &listen))?;
         }
         Command::Import {
             snapshot_dir,
@@ -335,8 +329,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let manual: ManualId = manual.parse()?;
             let format: Format = format.parse().map_err(anyhow::Error::msg)?;
-            let app = Chapterhouse::open(config)?;
-            app.seed_sample_if_empty()?;
+            let app = crate::startup::open(config)?;
             let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
             write_stdout(&notice.render(format, &app.links()))?;
         }
@@ -359,8 +352,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "text" => false,
                 other => anyhow::bail!("unknown format {other:?}: use text or json"),
             };
-            let app = Chapterhouse::open(config)?;
-            app.seed_sample_if_empty()?;
+            let app = crate::startup::open(config)?;
             let at = at.unwrap_or_else(|| app.today());
             let results = app.search(&SearchRequest {
                 query,
@@ -409,8 +401,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Subscribers(command) => subscribers(config, command)?,
         Command::Digest { period, dry_run } => {
             let period: Period = period.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let app = Chapterhouse::open(config)?;
-            app.seed_sample_if_empty()?;
+            let app = crate::startup::open(config)?;
             let plan = digest::monthly_plan(&app, app.db()?, period)?;
             if dry_run {
                 let mut out = plan.describe();
@@ -421,7 +412,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 write_stdout(&out)?;
                 return Ok(());
             }
-            let db = Db::open(&app.config().db_path())?;
+            let db = app.db()?.clone();
             let retry = digest::Retry::from_config(app.config());
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -456,8 +447,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()> {
-    let app = Chapterhouse::open(config)?;
-    app.seed_sample_if_empty()?;
+    let app = crate::startup::open(config)?;
     match command {
         SubscribersCommand::Add {
             email,
@@ -467,7 +457,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
         } => {
             let manuals = app.known_manuals(&manuals)?;
             let frequency: Frequency = frequency.parse()?;
-            let db = Db::open(&app.config().db_path())?;
+            let db = app.db()?.clone();
             let outcome = db.subscribe(&NewSubscriber {
                 email,
                 manuals,
@@ -513,7 +503,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             write_stdout(&report)?;
         }
         SubscribersCommand::List => {
-            let db = Db::open(&app.config().db_path())?;
+            let db = app.db()?.clone();
             let mut out = String::new();
             for s in db.subscribers()? {
                 let manuals = if s.all_manuals {
@@ -536,7 +526,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
             write_stdout(&out)?;
         }
         SubscribersCommand::Remove { email } => {
-            let db = Db::open(&app.config().db_path())?;
+            let db = app.db()?.clone();
             let subscriber = db
                 .subscriber_by_email(&email)?
                 .ok_or_else(|| anyhow::anyhow!("no subscriber {email:?}"))?;
@@ -576,7 +566,7 @@ fn import_subscribers(
             file.display()
         );
     }
-    let db = Db::open(&app.config().db_path())?;
+    let db = app.db()?.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -21,6 +21,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub mail: MailConfig,
     pub digest: DigestConfig,
+    pub clock: ClockConfig,
 }
 
 /// How a connection to the SMTP relay is secured.
@@ -35,8 +36,9 @@ pub enum SmtpSecurity {
     Tls,
 }
 
-/// The SMTP relay. No host: mail is written as `.eml` files to `<data>/outbox/`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The SMTP relay. No host: mail is written as `.eml` files to `<data>/outbox/`. Its
+/// `Debug` leaves the password out, so settings can be logged.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SmtpConfig {
     pub host: Option<String>,
@@ -53,6 +55,22 @@ pub struct SmtpConfig {
     pub attempts: u32,
     /// Milliseconds before the first retry; each further retry waits twice as long.
     pub retry_ms: u64,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("pool_size", &self.pool_size)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("attempts", &self.attempts)
+            .field("retry_ms", &self.retry_ms)
+            .finish()
+    }
 }
 
 impl Default for SmtpConfig {
@@ -109,6 +127,16 @@ impl Default for DigestConfig {
             enabled: true,
         }
     }
+}
+
+/// The clock. Unset, chapterhouse runs on the system clock; set, it starts at the given
+/// moment and runs on from there (for rehearsing a date, and for tests). "Today" is
+/// reckoned in `digest.timezone`, the partnership's zone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClockConfig {
+    /// `YYYY-MM-DD` (midnight) or an RFC 3339 instant.
+    pub now: Option<String>,
 }
 
 /// Search settings.
@@ -229,5 +257,20 @@ impl Config {
     /// The git store's folder.
     pub fn store_dir(&self) -> PathBuf {
         self.data.dir.join("store.git")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smtp_password_is_never_printed() {
+        let mut config = Config::default();
+        config.smtp.password = Some("hunter2-secret".into());
+        config.smtp.username = Some("procedures".into());
+        let printed = format!("{config:?} {:#?}", config.smtp);
+        assert!(!printed.contains("hunter2-secret"), "{printed}");
+        assert!(printed.contains("[redacted]") && printed.contains("procedures"));
     }
 }

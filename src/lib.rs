@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -17,5 +18,6 @@ pub mod notice;
 pub mod parallel;
 pub mod sample;
 pub mod search;
+pub mod startup;
 pub mod store;
 pub mod web;

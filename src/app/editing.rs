@@ -1,34 +1,31 @@
-//! Editors' changes: writing and deleting chapters on the draft (main's head), previewing
-//! the next release, and publishing it. Every change is validated as `import` validates a
-//! snapshot, and lands as one commit authored by the editor, or not at all.
+//! Editors' changes: writing and deleting chapters on the draft (main's head) and
+//! previewing the next release. Every change is validated by import's rules and lands,
+//! through the publisher, as one commit authored by the editor, or not at all.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use chrono::NaiveDate;
-
-use super::{AppError, Chapterhouse, check_notes};
-use crate::content::{Chapter, ChapterId, ManualId, ReleaseName, Snapshot, SourceFile};
-use crate::diff;
+use super::releases::release_ref;
+use super::{AppError, Chapterhouse};
+use crate::content::{Chapter, ChapterId, ManualId};
 use crate::notice::{Notice, ReleaseRef};
-use crate::store::{Author, Release, Revision, StoreError};
+use crate::store::{Author, Revision, StoreError};
 
 /// Why an edit was refused, beyond the application's usual reasons.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     #[error(
-        "chapter {id} was changed since revision {given}; its current revision is {current}. Reload it, reapply your edit and send it again"
+        "chapter {id} was changed since the revision your edit is based on; its current revision is {current}. Reload it, reapply your edit and send it again"
     )]
-    Stale {
-        id: String,
-        given: String,
-        current: String,
-    },
+    Stale { id: String, current: String },
     #[error("chapter {id} has no current revision to match (it does not exist)")]
     NoSuchRevision { id: String },
     #[error(
         "chapter {id} exists: send If-Match with the revision your edit is based on, so that no colleague's edit is overwritten"
     )]
     PreconditionRequired { id: String },
+    #[error("chapter {id} exists already, and the edit asked to create it (If-None-Match: *)")]
+    Exists { id: String },
     #[error("chapter {0} does not exist in the draft")]
     UnknownChapter(String),
     #[error("{0}")]
@@ -43,15 +40,50 @@ impl From<StoreError> for EditError {
     }
 }
 
+/// The versions an edit was based on, as a test of a candidate tag: the chapter's
+/// revision (its blob), a commit at which it read as it does now, or `blob.commit`.
+#[derive(Clone)]
+pub struct BasedOn(Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl BasedOn {
+    pub fn new(matches: impl Fn(&str) -> bool + Send + Sync + 'static) -> BasedOn {
+        BasedOn(Arc::new(matches))
+    }
+
+    fn matches(&self, tag: &str) -> bool {
+        (self.0)(tag)
+    }
+}
+
+impl std::fmt::Debug for BasedOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BasedOn(..)")
+    }
+}
+
+/// Commits looked back through for one at which the chapter read as it does now.
+const MOST_COMMITS_LOOKED_BACK: usize = 1000;
+
+/// What an edit requires of the chapter as it is now (`If-Match`, `If-None-Match`).
+#[derive(Debug, Clone)]
+pub enum Precondition {
+    /// Nothing said: allowed only for a chapter that does not exist yet.
+    Unstated,
+    /// The version the edit was based on.
+    Matches(BasedOn),
+    /// `If-Match: *`: the chapter must exist.
+    Exists,
+    /// `If-None-Match: *`: create only; the chapter must not exist.
+    Absent,
+}
+
 /// A chapter to write (`text: Some`) or delete (`None`) in a manual's draft.
 #[derive(Debug, Clone)]
 pub struct ChapterEdit {
     pub manual: ManualId,
     pub id: String,
     pub text: Option<String>,
-    /// The revision the edit was based on (`If-Match`): the chapter's revision (blob), or
-    /// a commit at which the chapter read as it does now.
-    pub if_match: Option<String>,
+    pub precondition: Precondition,
     pub author: Author,
 }
 
@@ -69,148 +101,123 @@ pub struct Written {
     pub created: bool,
 }
 
-/// The draft of a manual: its files at main's head.
-struct Draft {
-    head: Revision,
-    files: Vec<SourceFile>,
-    snapshot: Snapshot,
-}
-
 impl Chapterhouse {
-    fn draft(&self, manual: &ManualId) -> Result<Draft, AppError> {
-        let head = self
-            .store
-            .head()?
-            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
-        let stored = self.store.files_at(&head, manual)?;
-        let mut files = Vec::with_capacity(stored.len());
-        for f in stored {
-            files.push(SourceFile {
-                bytes: self.store.read_file(&f)?,
-                path: f.path,
-            });
-        }
-        let snapshot = Snapshot::parse(manual.as_str(), &files)?;
-        Ok(Draft {
-            head,
-            files,
-            snapshot,
-        })
-    }
-
     /// A chapter as the draft has it, with its revision (blob) and the draft's commit.
     pub fn draft_chapter(
         &self,
         manual: &ManualId,
         id: &str,
     ) -> Result<Option<(Chapter, String, Revision)>, AppError> {
-        let head = self
-            .store
-            .head()?
-            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
+        let head = self.draft_head(manual)?;
         let contents = self.contents_at_revision(manual, &head)?;
         let Some(entry) = contents.entry(id) else {
             return Ok(None);
         };
-        let chapter = self
-            .store
-            .read_chapters(
-                manual,
-                vec![crate::store::StoredFile {
-                    path: entry.path.clone(),
-                    blob: entry.blob.clone(),
-                }],
-            )?
-            .remove(0);
+        let chapter = self.read_entry(manual, entry)?;
         Ok(Some((chapter, entry.blob.clone(), head)))
     }
 
-    /// True when `given` names the chapter as it is now: its blob, a commit at which it
-    /// read the same, or an ETag carrying either (`"blob.commit"`).
-    fn is_fresh(&self, manual: &ManualId, path: &str, current_blob: &str, given: &str) -> bool {
-        let given = given.trim().trim_start_matches("W/").trim_matches('"');
-        given.split('.').filter(|p| !p.is_empty()).any(|part| {
-            if part == current_blob {
-                return true;
-            }
-            let Ok(revision) = Revision::parse(part) else {
-                return false;
-            };
-            matches!(self.store.blob_at(&revision, manual, path), Ok(Some(b)) if b == current_blob)
-        })
+    fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
+        self.store
+            .head()?
+            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))
     }
 
-    /// Writes or deletes one chapter of the draft as one commit by the editor.
+    /// True when `based_on` names the chapter as it is now: its blob, a commit at which it
+    /// read the same (looked for back from the head, as far as it is unchanged), or both
+    /// (`blob.commit`, as chapter reads tag themselves).
+    fn is_fresh(
+        &self,
+        manual: &ManualId,
+        head: &Revision,
+        path: &str,
+        blob: &str,
+        based_on: &BasedOn,
+    ) -> Result<bool, AppError> {
+        if based_on.matches(blob) {
+            return Ok(true);
+        }
+        let commits =
+            self.store
+                .unchanged_since(manual, head, path, blob, MOST_COMMITS_LOOKED_BACK)?;
+        Ok(commits.iter().any(|commit| {
+            based_on.matches(commit.as_str())
+                || based_on.matches(&format!("{blob}.{}", commit.as_str()))
+        }))
+    }
+
+    /// Writes or deletes one chapter of the draft as one commit by the editor. The change
+    /// is checked against the draft's parsed contents (kept between edits), not by
+    /// re-reading the manual: the chapter file itself, its id against the address and the
+    /// other chapters' ids, and the manual keeping at least one chapter.
     pub fn edit_chapter(&self, edit: &ChapterEdit) -> Result<Written, EditError> {
         let manual = &edit.manual;
         let id: ChapterId = edit
             .id
             .parse()
             .map_err(|e: crate::content::InvalidId| EditError::Invalid(e.to_string()))?;
-        let mut draft = self.draft(manual)?;
-        let existing = draft
-            .snapshot
-            .chapters
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.path.clone());
-        let current_blob = match &existing {
-            Some(path) => self.store.blob_at(&draft.head, manual, path)?,
-            None => None,
-        };
-        match (&existing, &current_blob, &edit.if_match) {
-            (Some(path), Some(blob), Some(given)) if !self.is_fresh(manual, path, blob, given) => {
+        let _turn = self.publisher.turn();
+        let head = self.draft_head(manual)?;
+        let draft = self.contents_at_revision(manual, &head)?;
+        let existing = draft.entry(id.as_str());
+        let id_text = || id.to_string();
+        match (existing, &edit.precondition) {
+            (Some(entry), Precondition::Matches(based_on))
+                if !self.is_fresh(manual, &head, &entry.path, &entry.blob, based_on)? =>
+            {
                 return Err(EditError::Stale {
-                    id: id.to_string(),
-                    given: given.chars().take(80).collect(),
-                    current: blob.clone(),
+                    id: id_text(),
+                    current: entry.blob.clone(),
                 });
             }
-            (Some(_), _, None) => {
-                return Err(EditError::PreconditionRequired { id: id.to_string() });
+            (Some(_), Precondition::Unstated) => {
+                return Err(EditError::PreconditionRequired { id: id_text() });
             }
-            (None, _, Some(given)) if given.trim() != "*" || edit.text.is_none() => {
-                return Err(EditError::NoSuchRevision { id: id.to_string() });
+            (Some(_), Precondition::Absent) => return Err(EditError::Exists { id: id_text() }),
+            (None, Precondition::Matches(_) | Precondition::Exists) => {
+                return Err(EditError::NoSuchRevision { id: id_text() });
             }
-            (None, _, _) if edit.text.is_none() => {
-                return Err(EditError::UnknownChapter(id.to_string()));
+            (None, _) if edit.text.is_none() => {
+                return Err(EditError::UnknownChapter(id_text()));
             }
             _ => {}
         }
-        let path = existing.clone().unwrap_or_else(|| format!("{id}.md"));
-        draft.files.retain(|f| f.path != path);
-        let created = existing.is_none();
-        if let Some(text) = &edit.text {
-            draft.files.push(SourceFile {
-                path: path.clone(),
-                bytes: text.as_bytes().to_vec(),
-            });
-        }
-        // The same rules as import: the whole manual must stay valid.
-        let snapshot = Snapshot::parse(manual.as_str(), &draft.files).map_err(AppError::from)?;
-        if edit.text.is_some() {
-            let written = snapshot
-                .chapters
-                .iter()
-                .find(|c| c.path == path)
-                .expect("the written file is in the snapshot");
-            if written.id != id {
+        let path = existing.map_or_else(|| format!("{id}.md"), |e| e.path.clone());
+        let label = format!("{manual}/{path}");
+        match &edit.text {
+            Some(text) => {
+                // The same rules as import, for the one file that changes.
+                let written = Chapter::parse(&label, text).map_err(AppError::from)?;
+                if written.id != id {
+                    return Err(EditError::Invalid(format!(
+                        "{label}: the front matter gives id {:?}, but the chapter is written at {:?}; they must be the same",
+                        written.id.as_str(),
+                        id.as_str()
+                    )));
+                }
+            }
+            None if draft.entries.len() == 1 => {
                 return Err(EditError::Invalid(format!(
-                    "{manual}/{path}: the front matter gives id {:?}, but the chapter is written at {:?}; they must be the same",
-                    written.id.as_str(),
-                    id.as_str()
+                    "{manual}: {id} is the manual's only chapter; a manual needs at least one"
                 )));
             }
+            None => {}
         }
+        let created = existing.is_none();
         let verb = match (&edit.text, created) {
             (None, _) => "Delete",
             (Some(_), true) => "Add",
             (Some(_), false) => "Edit",
         };
         let message = format!("{verb} {manual}/{id}");
-        let pending = self
-            .store
-            .prepare_revision(manual, &draft.files, &edit.author, &message)?;
+        let pending = self.store.prepare_file_change(
+            manual,
+            &path,
+            edit.text.as_deref().map(str::as_bytes),
+            &edit.author,
+            &message,
+            self.clock.now(),
+        )?;
         self.store.advance(&pending)?;
         let revision = match &edit.text {
             Some(_) => self.store.blob_at(&pending.revision, manual, &path)?,
@@ -230,48 +237,16 @@ impl Chapterhouse {
     /// What the next release would contain: the draft against the latest release.
     pub fn draft_notice(&self, manual: &ManualId) -> Result<Notice, AppError> {
         let latest = self.latest_release(manual)?;
-        let head = self
-            .store
-            .head()?
-            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
-        let changed = self
-            .store
-            .changed_chapters(manual, Some(&latest.revision), &head)?;
-        let info = self.store.manual_info_at(&head, manual)?;
-        Ok(Notice {
-            manual: manual.clone(),
-            manual_title: info.title,
-            from: Some(ReleaseRef {
-                name: latest.name.clone(),
-                date: latest.date,
-            }),
-            to: ReleaseRef {
-                name: "draft".parse().expect("\"draft\" is a release name"),
-                date: self.today(),
-            },
-            diff: diff::compare(&changed.earlier, &changed.later),
-            notes: BTreeMap::new(),
-        })
-    }
-
-    /// Publishes the draft as release `name`, dated `date` (default today; a future date
-    /// schedules it). Refused when the name exists, the date is before the latest release,
-    /// a note names no chapter, or nothing reportable changed.
-    pub fn publish_draft(
-        &self,
-        manual: &ManualId,
-        name: &ReleaseName,
-        date: Option<NaiveDate>,
-        notes: BTreeMap<ChapterId, String>,
-        publisher: &Author,
-    ) -> Result<Release, AppError> {
-        let pending = self
-            .store
-            .head_revision()?
-            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
-        let contents = self.contents_at_revision(manual, &pending.revision)?;
-        let snapshot_ids: Vec<ChapterId> = contents.entries.iter().map(|e| e.id.clone()).collect();
-        check_notes("notes", &snapshot_ids, &notes)?;
-        self.release_revision(manual, &pending, name, date, notes, publisher)
+        let head = self.draft_head(manual)?;
+        let draft = ReleaseRef {
+            name: "draft".parse().expect("\"draft\" is a release name"),
+            date: self.today(),
+        };
+        self.assemble_notice(
+            manual,
+            Some((release_ref(&latest), &latest.revision)),
+            (draft, &head),
+            BTreeMap::new(),
+        )
     }
 }

@@ -3,61 +3,15 @@
 //! cached: a release never changes, so neither does anything read at one.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use super::contents::{ContentsEntry, lock};
 use super::{AppError, Chapterhouse};
 use crate::content::markdown::{self, Rendered};
-use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ManualInfo, ReleaseName};
+use crate::content::{Chapter, ChapterId, ManualId, ReleaseName};
 use crate::diff::{self, UpdatedChapter};
 use crate::notice::Notice;
-use crate::store::{Release, Revision, StoredFile};
-
-/// Contents of this many manual releases are kept in memory.
-const CONTENTS_CACHED: usize = 32;
-/// Rendered chapter versions kept in memory.
-const RENDERED_CACHED: usize = 2048;
-/// Release notices kept in memory.
-const NOTICES_CACHED: usize = 256;
-
-/// One entry of a manual's contents: a chapter's front matter and where its text lives.
-#[derive(Debug, Clone)]
-pub struct ContentsEntry {
-    pub id: ChapterId,
-    pub title: String,
-    pub kind: ChapterKind,
-    pub url: Option<String>,
-    pub section: Option<String>,
-    pub tags: Vec<String>,
-    pub path: String,
-    pub blob: String,
-}
-
-/// A manual as one release fixed it, without the chapters' text.
-#[derive(Debug)]
-pub struct Contents {
-    pub info: ManualInfo,
-    /// Sorted by section, then title (chapters without a section last).
-    pub entries: Vec<ContentsEntry>,
-}
-
-impl Contents {
-    pub fn entry(&self, id: &str) -> Option<&ContentsEntry> {
-        self.entries.iter().find(|e| e.id.as_str() == id)
-    }
-
-    /// The entries grouped by section, in contents order.
-    pub fn sections(&self) -> Vec<(Option<&str>, Vec<&ContentsEntry>)> {
-        let mut groups: Vec<(Option<&str>, Vec<&ContentsEntry>)> = Vec::new();
-        for entry in &self.entries {
-            match groups.last_mut() {
-                Some((section, list)) if *section == entry.section.as_deref() => list.push(entry),
-                _ => groups.push((entry.section.as_deref(), vec![entry])),
-            }
-        }
-        groups
-    }
-}
+use crate::store::{Release, StoredFile};
 
 /// A chapter version as a reader sees it.
 #[derive(Debug, Clone)]
@@ -96,84 +50,7 @@ pub struct HistoryEntry {
     pub summary: String,
 }
 
-/// In-memory caches of things read at releases.
-pub struct ReadCache {
-    contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
-    rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
-    notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
-}
-
-impl Default for ReadCache {
-    fn default() -> ReadCache {
-        let size = |n| NonZeroUsize::new(n).expect("cache sizes are not zero");
-        ReadCache {
-            contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
-            rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
-            notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
-        }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl Chapterhouse {
-    /// A manual's contents at a release (read once per release, then kept).
-    pub fn contents_at(
-        &self,
-        manual: &ManualId,
-        release: &Release,
-    ) -> Result<Arc<Contents>, AppError> {
-        self.contents_at_revision(manual, &release.revision)
-    }
-
-    pub(crate) fn contents_at_revision(
-        &self,
-        manual: &ManualId,
-        revision: &Revision,
-    ) -> Result<Arc<Contents>, AppError> {
-        let key = (revision.clone(), manual.clone());
-        if let Some(hit) = lock(&self.cache.contents).get(&key) {
-            return Ok(hit.clone());
-        }
-        let files: Vec<StoredFile> = self
-            .store
-            .files_at(revision, manual)?
-            .into_iter()
-            .filter(|f| f.path.ends_with(".md"))
-            .collect();
-        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
-        let chapters = self.store.read_chapters(manual, files)?;
-        let mut entries: Vec<ContentsEntry> = chapters
-            .into_iter()
-            .zip(blobs)
-            .map(|(c, blob)| ContentsEntry {
-                id: c.id,
-                title: c.title,
-                kind: c.kind,
-                url: c.url,
-                section: c.section,
-                tags: c.tags,
-                path: c.path,
-                blob,
-            })
-            .collect();
-        entries.sort_by(|a, b| {
-            (a.section.is_none(), &a.section, a.title.to_lowercase()).cmp(&(
-                b.section.is_none(),
-                &b.section,
-                b.title.to_lowercase(),
-            ))
-        });
-        let contents = Arc::new(Contents {
-            info: self.store.manual_info_at(revision, manual)?,
-            entries,
-        });
-        lock(&self.cache.contents).put(key, contents.clone());
-        Ok(contents)
-    }
-
     /// A chapter as it stood at a release, with its body rendered (once per version).
     /// `Ok(None)` when the release has no such chapter.
     pub fn chapter_at(
@@ -196,7 +73,11 @@ impl Chapterhouse {
         }))
     }
 
-    fn read_entry(&self, manual: &ManualId, entry: &ContentsEntry) -> Result<Chapter, AppError> {
+    pub(super) fn read_entry(
+        &self,
+        manual: &ManualId,
+        entry: &ContentsEntry,
+    ) -> Result<Chapter, AppError> {
         let mut chapters = self.store.read_chapters(
             manual,
             vec![StoredFile {

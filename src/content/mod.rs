@@ -13,6 +13,8 @@ pub use manual::{MANUAL_FILE, ManualInfo, Snapshot, SourceFile};
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
 /// Content that breaks the format's rules: which file, which line, which rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ContentError {
@@ -46,4 +48,17 @@ impl fmt::Display for ContentError {
             None => write!(f, "{}: {}", self.file, self.rule),
         }
     }
+}
+
+/// A date that is not `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a date: write it as YYYY-MM-DD")]
+pub struct InvalidDate(pub String);
+
+/// Parses a `YYYY-MM-DD` date, as every date in chapterhouse is written.
+pub fn parse_date(s: &str) -> Result<NaiveDate, InvalidDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| InvalidDate(s.chars().take(40).collect()))
 }

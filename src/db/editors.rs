@@ -98,19 +98,20 @@ fn random_secret() -> Result<String, EditorError> {
 impl Db {
     /// Adds an editor; returns the editor and their token (shown this once).
     pub fn add_editor(&self, new: &NewEditor) -> Result<(Editor, String), EditorError> {
+        let conn = self.conn()?;
         // The name and address become a git author: the same rules apply.
         let author: Author = format!("{} <{}>", new.name.trim(), new.email.trim())
             .parse()
             .map_err(EditorError::Invalid)?;
         let secret = random_secret()?;
-        let now = chrono::Utc::now().to_rfc3339();
-        self.conn
+        let now = self.now();
+        conn
             .execute(
                 "INSERT INTO editors (name, email, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![author.name, author.email, new.role.to_string(), hash(&secret), now],
             )
             .map_err(|e| self.err(e))?;
-        let id = self.conn.last_insert_rowid();
+        let id = conn.last_insert_rowid();
         Ok((
             Editor {
                 id,
@@ -124,6 +125,7 @@ impl Db {
 
     /// The editor a token belongs to; `None` for a malformed, unknown or revoked token.
     pub fn editor_for_token(&self, token: &str) -> Result<Option<Editor>, EditorError> {
+        let conn = self.conn()?;
         let Some((id, secret)) = token
             .strip_prefix(TOKEN_PREFIX)
             .and_then(|rest| rest.split_once('_'))
@@ -133,8 +135,7 @@ impl Db {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
         };
-        let row = self
-            .conn
+        let row = conn
             .query_row(
                 "SELECT name, email, role, token_hash FROM editors WHERE id = ?1 AND revoked_at IS NULL",
                 params![id],
@@ -165,8 +166,8 @@ impl Db {
 
     /// Every editor whose token still works.
     pub fn editors(&self) -> Result<Vec<Editor>, EditorError> {
-        let mut statement = self
-            .conn
+        let conn = self.conn()?;
+        let mut statement = conn
             .prepare(
                 "SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL ORDER BY id",
             )
@@ -196,9 +197,9 @@ impl Db {
 
     /// Revokes an editor's token at once.
     pub fn revoke_editor(&self, id: i64) -> Result<(), EditorError> {
-        let now = chrono::Utc::now().to_rfc3339();
-        let changed = self
-            .conn
+        let conn = self.conn()?;
+        let now = self.now();
+        let changed = conn
             .execute(
                 "UPDATE editors SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, now],
@@ -217,7 +218,11 @@ mod tests {
 
     fn db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("db.sqlite")).unwrap();
+        let db = Db::open(
+            &dir.path().join("db.sqlite"),
+            crate::clock::Clock::system(chrono_tz::Europe::London),
+        )
+        .unwrap();
         (dir, db)
     }
 

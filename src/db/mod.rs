@@ -14,6 +14,9 @@ pub use subscribers::{
 
 use std::path::Path;
 
+use r2d2_sqlite::SqliteConnectionManager;
+
+use crate::clock::Clock;
 use rusqlite::Connection;
 
 /// The schema, one step per migration, oldest first. Never edit a published step: add one.
@@ -78,6 +81,8 @@ pub enum DbError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("database {path}: no connection: {reason}")]
+    Pool { path: String, reason: String },
     #[error(
         "database {path} is at schema version {found}, newer than this chapterhouse knows ({known}); upgrade chapterhouse"
     )]
@@ -88,23 +93,35 @@ pub enum DbError {
     },
 }
 
-/// The database file.
+/// A connection taken from the pool.
+type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// The database file, through a pool of connections. SQLite runs in WAL mode, so readers
+/// never wait for the writer; writers take turns (each waits up to `BUSY_WAIT`).
+#[derive(Clone)]
 pub struct Db {
-    conn: Connection,
+    pool: r2d2::Pool<SqliteConnectionManager>,
     path: String,
+    /// What "now" is for records' times and tokens' expiry.
+    clock: Clock,
 }
+
+/// How long a connection waits for another's write to finish.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Connections kept open at most.
+const POOL_SIZE: u32 = 8;
 
 impl Db {
     /// Opens (creating when missing) the database and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Db, DbError> {
+    pub fn open(path: &Path, clock: Clock) -> Result<Db, DbError> {
         let label = path.display().to_string();
         let err = |source| DbError::Sqlite {
             path: label.clone(),
             source,
         };
         let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_WAIT).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -125,7 +142,38 @@ impl Db {
             tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
             tx.commit().map_err(err)?;
         }
-        Ok(Db { conn, path: label })
+        drop(conn);
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.busy_timeout(BUSY_WAIT)?;
+            c.pragma_update(None, "foreign_keys", "ON")
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(BUSY_WAIT)
+            .build(manager)
+            .map_err(|e| DbError::Pool {
+                path: label.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Db {
+            pool,
+            path: label,
+            clock,
+        })
+    }
+
+    /// The time now, as records store it.
+    fn now(&self) -> String {
+        self.clock.now().to_rfc3339()
+    }
+
+    /// A connection of the pool, for one piece of work.
+    fn conn(&self) -> Result<Conn, DbError> {
+        self.pool.get().map_err(|e| DbError::Pool {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })
     }
 
     fn err(&self, source: rusqlite::Error) -> DbError {
@@ -140,16 +188,23 @@ impl Db {
 mod tests {
     use super::*;
 
+    fn clock() -> Clock {
+        Clock::system(chrono_tz::Europe::London)
+    }
+
     #[test]
     fn migrations_run_once_and_a_newer_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
-        Db::open(&path).unwrap();
-        Db::open(&path).unwrap();
+        Db::open(&path, clock()).unwrap();
+        Db::open(&path, clock()).unwrap();
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
             .unwrap();
         drop(conn);
-        assert!(matches!(Db::open(&path), Err(DbError::TooNew { .. })));
+        assert!(matches!(
+            Db::open(&path, clock()),
+            Err(DbError::TooNew { .. })
+        ));
     }
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration};
 use hmac::{Hmac, Mac};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -199,10 +199,6 @@ pub fn normalise_address(text: &str) -> Result<String, SubscriberError> {
     ))
 }
 
-fn now() -> String {
-    Utc::now().to_rfc3339()
-}
-
 fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -236,8 +232,8 @@ impl Db {
     }
 
     fn with_manuals(&self, mut subscriber: Subscriber) -> Result<Subscriber, SubscriberError> {
-        let mut statement = self
-            .conn
+        let conn = self.conn()?;
+        let mut statement = conn
             .prepare_cached(
                 "SELECT manual FROM subscriber_manuals WHERE subscriber_id = ?1 ORDER BY manual",
             )
@@ -255,8 +251,8 @@ impl Db {
         clause: &str,
         value: impl rusqlite::ToSql,
     ) -> Result<Option<Subscriber>, SubscriberError> {
-        let found = self
-            .conn
+        let conn = self.conn()?;
+        let found = conn
             .query_row(
                 &format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE {clause}"),
                 params![value],
@@ -274,6 +270,7 @@ impl Db {
     /// Subscribes an address, or changes a subscription (see [`Subscribed`]). The caller
     /// sends the confirmation email when a token comes back.
     pub fn subscribe(&self, new: &NewSubscriber) -> Result<Subscribed, SubscriberError> {
+        let conn = self.conn()?;
         let email = normalise_address(&new.email)?;
         let existing = self.subscriber_where("email = ?1", &email)?;
         if let Some(s) = &existing
@@ -292,12 +289,12 @@ impl Db {
             source,
         };
         let all = new.manuals.is_empty();
-        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let tx = conn.unchecked_transaction().map_err(err)?;
         let id = match &existing {
             None => {
                 tx.execute(
                     "INSERT INTO subscribers (email, frequency, all_manuals, confirmed_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![email, new.frequency.to_string(), all, new.confirmed.then(now), now()],
+                    params![email, new.frequency.to_string(), all, new.confirmed.then(|| self.now()), self.now()],
                 )
                 .map_err(err)?;
                 tx.last_insert_rowid()
@@ -305,7 +302,7 @@ impl Db {
             Some(s) => {
                 tx.execute(
                     "UPDATE subscribers SET frequency = ?2, all_manuals = ?3, confirmed_at = COALESCE(confirmed_at, ?4) WHERE id = ?1",
-                    params![s.id, new.frequency.to_string(), all, new.confirmed.then(now)],
+                    params![s.id, new.frequency.to_string(), all, new.confirmed.then(|| self.now())],
                 )
                 .map_err(err)?;
                 s.id
@@ -321,7 +318,7 @@ impl Db {
             None
         } else {
             let token = random_hex()?;
-            let expires = (Utc::now() + CONFIRMATION_LIFETIME).to_rfc3339();
+            let expires = (self.clock.now() + CONFIRMATION_LIFETIME).to_rfc3339();
             tx.execute(
                 "DELETE FROM confirmations WHERE subscriber_id = ?1",
                 params![id],
@@ -357,8 +354,8 @@ impl Db {
     /// Confirms the subscription a confirmation token was sent for. `None` when the token
     /// is unknown, used, or expired.
     pub fn confirm(&self, token: &str) -> Result<Option<Subscriber>, SubscriberError> {
-        let row: Option<(i64, String)> = self
-            .conn
+        let conn = self.conn()?;
+        let row: Option<(i64, String)> = conn
             .query_row(
                 "SELECT subscriber_id, expires_at FROM confirmations WHERE token_hash = ?1",
                 params![hash(token.trim())],
@@ -369,22 +366,20 @@ impl Db {
         let Some((id, expires)) = row else {
             return Ok(None);
         };
-        let expired = DateTime::parse_from_rfc3339(&expires).map_or(true, |e| e < Utc::now());
-        self.conn
-            .execute(
-                "DELETE FROM confirmations WHERE token_hash = ?1",
-                params![hash(token.trim())],
-            )
-            .map_err(|e| self.err(e))?;
+        let expired = DateTime::parse_from_rfc3339(&expires).map_or(true, |e| e < self.clock.now());
+        conn.execute(
+            "DELETE FROM confirmations WHERE token_hash = ?1",
+            params![hash(token.trim())],
+        )
+        .map_err(|e| self.err(e))?;
         if expired {
             return Ok(None);
         }
-        self.conn
-            .execute(
-                "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2) WHERE id = ?1",
-                params![id, now()],
-            )
-            .map_err(|e| self.err(e))?;
+        conn.execute(
+            "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?2) WHERE id = ?1",
+            params![id, self.now()],
+        )
+        .map_err(|e| self.err(e))?;
         self.subscriber_where("id = ?1", id)
     }
 
@@ -399,8 +394,8 @@ impl Db {
     }
 
     fn token_key(&self) -> Result<Vec<u8>, SubscriberError> {
-        if let Some(key) = self
-            .conn
+        let conn = self.conn()?;
+        if let Some(key) = conn
             .query_row(
                 "SELECT value FROM secrets WHERE name = 'subscriber-token'",
                 [],
@@ -414,19 +409,17 @@ impl Db {
         let mut key = vec![0u8; 32];
         getrandom::fill(&mut key)
             .map_err(|e| SubscriberError::Invalid(format!("no randomness for a key: {e}")))?;
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO secrets (name, value) VALUES ('subscriber-token', ?1)",
-                params![key],
-            )
-            .map_err(|e| self.err(e))?;
-        self.conn
-            .query_row(
-                "SELECT value FROM secrets WHERE name = 'subscriber-token'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e).into())
+        conn.execute(
+            "INSERT OR IGNORE INTO secrets (name, value) VALUES ('subscriber-token', ?1)",
+            params![key],
+        )
+        .map_err(|e| self.err(e))?;
+        conn.query_row(
+            "SELECT value FROM secrets WHERE name = 'subscriber-token'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| self.err(e).into())
     }
 
     fn mac(key: &[u8], subscriber: &Subscriber) -> Vec<u8> {
@@ -470,8 +463,8 @@ impl Db {
     }
 
     pub fn remove_subscriber(&self, id: i64) -> Result<(), SubscriberError> {
-        self.conn
-            .execute("DELETE FROM subscribers WHERE id = ?1", params![id])
+        let conn = self.conn()?;
+        conn.execute("DELETE FROM subscribers WHERE id = ?1", params![id])
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -483,12 +476,13 @@ impl Db {
         manuals: &[ManualId],
         frequency: Frequency,
     ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
         let path = self.path.clone();
         let err = |source| DbError::Sqlite {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let tx = conn.unchecked_transaction().map_err(err)?;
         tx.execute(
             "UPDATE subscribers SET frequency = ?2, all_manuals = ?3 WHERE id = ?1",
             params![id, frequency.to_string(), manuals.is_empty()],
@@ -501,8 +495,8 @@ impl Db {
 
     /// Every subscriber, with the manuals they follow, by id.
     pub fn subscribers(&self) -> Result<Vec<Subscriber>, SubscriberError> {
-        let mut statement = self
-            .conn
+        let conn = self.conn()?;
+        let mut statement = conn
             .prepare(&format!(
                 "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers ORDER BY id"
             ))
@@ -512,8 +506,7 @@ impl Db {
             .map_err(|e| self.err(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.err(e))?;
-        let mut follows = self
-            .conn
+        let mut follows = conn
             .prepare("SELECT subscriber_id, manual FROM subscriber_manuals ORDER BY subscriber_id, manual")
             .map_err(|e| self.err(e))?;
         let pairs = follows
@@ -542,19 +535,20 @@ impl Db {
         period: &str,
         subscribers: &[i64],
     ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
         let path = self.path.clone();
         let err = |source| DbError::Sqlite {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let tx = conn.unchecked_transaction().map_err(err)?;
         {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO deliveries (subscriber_id, period, state, updated_at) VALUES (?1, ?2, 'pending', ?3)",
                 )
                 .map_err(err)?;
-            let at = now();
+            let at = self.now();
             for id in subscribers {
                 insert.execute(params![id, period, at]).map_err(err)?;
             }
@@ -578,8 +572,8 @@ impl Db {
         period: &str,
         clause: &str,
     ) -> Result<Vec<Delivery>, SubscriberError> {
-        let mut statement = self
-            .conn
+        let conn = self.conn()?;
+        let mut statement = conn
             .prepare(&format!(
                 "SELECT id, subscriber_id, period, state, attempts FROM deliveries WHERE period = ?1 AND {clause} ORDER BY id"
             ))
@@ -609,7 +603,8 @@ impl Db {
         state: DeliveryState,
         error: Option<&str>,
     ) -> Result<(), SubscriberError> {
-        record(&self.conn, delivery, state, error).map_err(|e| self.err(e))?;
+        let conn = self.conn()?;
+        record(&conn, delivery, state, error, &self.now()).map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -619,21 +614,24 @@ impl Db {
         &self,
         updates: &[(Delivery, DeliveryState, Option<String>)],
     ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
         if updates.is_empty() {
             return Ok(());
         }
         let path = self.path.clone();
-        let tx = self
-            .conn
+        let now = self.now();
+        let tx = conn
             .unchecked_transaction()
             .map_err(|source| DbError::Sqlite {
                 path: path.clone(),
                 source,
             })?;
         for (delivery, state, error) in updates {
-            record(&tx, delivery, *state, error.as_deref()).map_err(|source| DbError::Sqlite {
-                path: path.clone(),
-                source,
+            record(&tx, delivery, *state, error.as_deref(), &now).map_err(|source| {
+                DbError::Sqlite {
+                    path: path.clone(),
+                    source,
+                }
             })?;
         }
         tx.commit()
@@ -643,20 +641,20 @@ impl Db {
 
     /// Records that every delivery of a period was made (or given up).
     pub fn finish_period(&self, period: &str) -> Result<(), SubscriberError> {
-        self.conn
-            .execute(
-                "INSERT INTO periods (period, finished_at) VALUES (?1, ?2)
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO periods (period, finished_at) VALUES (?1, ?2)
                  ON CONFLICT (period) DO UPDATE SET finished_at = excluded.finished_at",
-                params![period, now()],
-            )
-            .map_err(|e| self.err(e))?;
+            params![period, self.now()],
+        )
+        .map_err(|e| self.err(e))?;
         Ok(())
     }
 
     /// True when a period's run finished.
     pub fn period_finished(&self, period: &str) -> Result<bool, SubscriberError> {
-        Ok(self
-            .conn
+        let conn = self.conn()?;
+        Ok(conn
             .query_row(
                 "SELECT finished_at IS NOT NULL FROM periods WHERE period = ?1",
                 params![period],
@@ -691,12 +689,13 @@ fn record(
     delivery: &Delivery,
     state: DeliveryState,
     error: Option<&str>,
+    now: &str,
 ) -> rusqlite::Result<()> {
     let attempt = i64::from(state == DeliveryState::Sending);
     conn.prepare_cached(
         "UPDATE deliveries SET state = ?2, attempts = attempts + ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
     )?
-    .execute(params![delivery.id, state.as_str(), attempt, error, now()])?;
+    .execute(params![delivery.id, state.as_str(), attempt, error, now])?;
     match state {
         DeliveryState::Sent => {
             conn.prepare_cached(
@@ -710,7 +709,7 @@ fn record(
                     flagged_at = CASE WHEN failures + 1 >= ?2 THEN COALESCE(flagged_at, ?3) ELSE flagged_at END
                  WHERE id = ?1",
             )?
-            .execute(params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now()])?;
+            .execute(params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now])?;
         }
         DeliveryState::Pending | DeliveryState::Sending => {}
     }
@@ -723,7 +722,11 @@ mod tests {
 
     fn db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("db.sqlite")).unwrap();
+        let db = Db::open(
+            &dir.path().join("db.sqlite"),
+            crate::clock::Clock::system(chrono_tz::Europe::London),
+        )
+        .unwrap();
         (dir, db)
     }
 

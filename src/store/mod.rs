@@ -2,6 +2,7 @@
 //! revisions as commits authored by editors, releases as annotated tags. The only module
 //! that uses git2.
 
+mod pool;
 mod read;
 mod release;
 mod write;
@@ -61,9 +62,10 @@ impl Revision {
     }
 }
 
-/// The git repository behind chapterhouse.
+/// The git repository behind chapterhouse, readable from any number of threads at once
+/// (each read takes a repository handle of its own from a pool).
 pub struct Store {
-    repo: git2::Repository,
+    pool: pool::Pool,
     path: PathBuf,
 }
 
@@ -87,9 +89,14 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         Ok(Store {
-            repo,
+            pool: pool::Pool::new(path, repo),
             path: path.to_owned(),
         })
+    }
+
+    /// A repository handle for this thread's read or write.
+    fn repo(&self) -> Result<pool::Handle<'_>, StoreError> {
+        Ok(self.pool.get()?)
     }
 
     /// Where the repository lives.
@@ -99,7 +106,8 @@ impl Store {
 
     /// The latest revision on the main branch, if anything was ever committed.
     pub fn head(&self) -> Result<Option<Revision>, StoreError> {
-        match self.repo.refname_to_id(MAIN) {
+        let repo = self.repo()?;
+        match repo.refname_to_id(MAIN) {
             Ok(oid) => Ok(Some(Revision(oid.to_string()))),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -109,7 +117,8 @@ impl Store {
     /// Every ref (HEAD included) and where it points, for checking that a refused change
     /// wrote nothing.
     pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let head = self.repo.find_reference("HEAD")?;
+        let repo = self.repo()?;
+        let head = repo.find_reference("HEAD")?;
         let head_target = head
             .symbolic_target()
             .ok()
@@ -118,7 +127,7 @@ impl Store {
             .or_else(|| head.target().map(|o| o.to_string()))
             .unwrap_or_default();
         let mut out = vec![("HEAD".to_owned(), head_target)];
-        for r in self.repo.references()? {
+        for r in repo.references()? {
             let r = r?;
             let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
             let target = r
@@ -134,10 +143,11 @@ impl Store {
 
     /// The manuals whose folder exists at the head of the main branch.
     pub fn manuals(&self) -> Result<Vec<ManualId>, StoreError> {
+        let repo = self.repo()?;
         let Some(head) = self.head()? else {
             return Ok(Vec::new());
         };
-        let tree = self.repo.find_commit(head.oid()?)?.tree()?;
+        let tree = repo.find_commit(head.oid()?)?.tree()?;
         Ok(tree
             .iter()
             .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
@@ -147,11 +157,9 @@ impl Store {
 
     /// A manual's releases, oldest first (by date, then by publication).
     pub fn releases(&self, manual: &ManualId) -> Result<Vec<Release>, StoreError> {
+        let repo = self.repo()?;
         let mut releases = Vec::new();
-        for reference in self
-            .repo
-            .references_glob(&format!("refs/tags/{manual}/*"))?
-        {
+        for reference in repo.references_glob(&format!("refs/tags/{manual}/*"))? {
             let reference = reference?;
             let Ok(full) = reference.name() else { continue };
             let Some(name) = full
@@ -195,8 +203,9 @@ impl Store {
 
     /// The manuals that have at least one release.
     pub fn released_manuals(&self) -> Result<Vec<ManualId>, StoreError> {
+        let repo = self.repo()?;
         let mut manuals = Vec::new();
-        for reference in self.repo.references_glob("refs/tags/*")? {
+        for reference in repo.references_glob("refs/tags/*")? {
             let reference = reference?;
             let Ok(name) = reference.name() else { continue };
             if let Some((manual, _)) = name.trim_start_matches("refs/tags/").split_once('/')

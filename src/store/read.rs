@@ -37,12 +37,13 @@ impl Store {
         revision: &Revision,
         manual: &ManualId,
     ) -> Result<Vec<StoredFile>, StoreError> {
-        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let repo = self.repo()?;
+        let tree = repo.find_commit(revision.oid()?)?.tree()?;
         let entry = tree
             .get_name(manual.as_str())
             .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
             .ok_or_else(|| StoreError::UnknownManual(manual.to_string()))?;
-        let folder = self.repo.find_tree(entry.id())?;
+        let folder = repo.find_tree(entry.id())?;
         let mut files = Vec::new();
         folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob)
@@ -65,7 +66,8 @@ impl Store {
         manual: &ManualId,
         path: &str,
     ) -> Result<Option<String>, StoreError> {
-        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let repo = self.repo()?;
+        let tree = repo.find_commit(revision.oid()?)?.tree()?;
         let full = format!("{manual}/{path}");
         Ok(tree
             .get_path(std::path::Path::new(&full))
@@ -74,10 +76,82 @@ impl Store {
             .map(|e| e.id().to_string()))
     }
 
+    /// The files of `manual` that differ between two revisions: each path with its blob at
+    /// `later` (`None` when the file is gone). Unchanged folders are skipped whole, so this
+    /// costs what changed, not the size of the manual.
+    pub fn changed_files(
+        &self,
+        manual: &ManualId,
+        earlier: &Revision,
+        later: &Revision,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let repo = self.repo()?;
+        let folder = |revision: &Revision| -> Result<Option<git2::Tree<'_>>, StoreError> {
+            let tree = repo.find_commit(revision.oid()?)?.tree()?;
+            let Some(entry) = tree.get_name(manual.as_str()) else {
+                return Ok(None);
+            };
+            Ok(entry.to_object(&repo)?.into_tree().ok())
+        };
+        let (before, after) = (folder(earlier)?, folder(later)?);
+        let diff = repo.diff_tree_to_tree(before.as_ref(), after.as_ref(), None)?;
+        let mut changed = Vec::new();
+        for delta in diff.deltas() {
+            let new = delta.new_file();
+            if let Some(path) = delta
+                .old_file()
+                .path()
+                .filter(|_| delta.status() != git2::Delta::Added)
+            {
+                changed.push((path.to_string_lossy().into_owned(), None));
+            }
+            if delta.status() != git2::Delta::Deleted
+                && let Some(path) = new.path()
+            {
+                let path = path.to_string_lossy().into_owned();
+                changed.retain(|(p, _)| *p != path);
+                changed.push((path, Some(new.id().to_string())));
+            }
+        }
+        Ok(changed)
+    }
+
+    /// The commits, from `head` back along main, at which `manual`'s file at `path` has
+    /// the blob `blob` (it has not changed since): at most `limit` of them.
+    pub fn unchanged_since(
+        &self,
+        manual: &ManualId,
+        head: &Revision,
+        path: &str,
+        blob: &str,
+        limit: usize,
+    ) -> Result<Vec<Revision>, StoreError> {
+        let repo = self.repo()?;
+        let full = format!("{manual}/{path}");
+        let mut commits = Vec::new();
+        let mut commit = repo.find_commit(head.oid()?)?;
+        while commits.len() < limit {
+            let same = commit
+                .tree()?
+                .get_path(std::path::Path::new(&full))
+                .is_ok_and(|e| e.id().to_string() == blob);
+            if !same {
+                break;
+            }
+            commits.push(Revision(commit.id().to_string()));
+            match commit.parents().next() {
+                Some(parent) => commit = parent,
+                None => break,
+            }
+        }
+        Ok(commits)
+    }
+
     /// The contents of a file.
     pub fn read_file(&self, file: &StoredFile) -> Result<Vec<u8>, StoreError> {
+        let repo = self.repo()?;
         let oid = git2::Oid::from_str(&file.blob)?;
-        Ok(self.repo.find_blob(oid)?.content().to_vec())
+        Ok(repo.find_blob(oid)?.content().to_vec())
     }
 
     /// The whole manual at a revision, parsed and validated.
@@ -145,8 +219,7 @@ impl Store {
     }
 
     /// Reads and parses chapter files (in their order), on every core when there are enough
-    /// of them (each thread with its own handle on the repository: a handle is not shared
-    /// across threads).
+    /// of them (each thread with a handle of its own from the pool).
     pub fn read_chapters(
         &self,
         manual: &ManualId,
@@ -168,12 +241,10 @@ impl Store {
         };
         const PARALLEL_FROM: usize = 32;
         if files.len() < PARALLEL_FROM {
-            return read(&self.repo, files);
+            return read(&*self.repo()?, files);
         }
-        let path = self.repo.path().to_owned();
-        let chunks = crate::parallel::in_chunks(files, PARALLEL_FROM, |chunk| {
-            read(&git2::Repository::open_bare(&path)?, chunk)
-        });
+        let chunks =
+            crate::parallel::in_chunks(files, PARALLEL_FROM, |chunk| read(&*self.repo()?, chunk));
         let mut chapters = Vec::new();
         for chunk in chunks {
             chapters.extend(chunk?);
@@ -189,12 +260,13 @@ impl Store {
         revision: &Revision,
         manual: &ManualId,
     ) -> Result<crate::content::ManualInfo, StoreError> {
-        let tree = self.repo.find_commit(revision.oid()?)?.tree()?;
+        let repo = self.repo()?;
+        let tree = repo.find_commit(revision.oid()?)?.tree()?;
         let path = format!("{manual}/{}", crate::content::MANUAL_FILE);
         let entry = tree
             .get_path(std::path::Path::new(&path))
             .map_err(|_| StoreError::UnknownManual(manual.to_string()))?;
-        let blob = self.repo.find_blob(entry.id())?;
+        let blob = repo.find_blob(entry.id())?;
         let text = std::str::from_utf8(blob.content())
             .map_err(|_| crate::content::ContentError::file(&path, "not UTF-8 text".into()))?;
         Ok(crate::content::ManualInfo::parse(&path, text)?)

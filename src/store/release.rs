@@ -35,6 +35,18 @@ impl Release {
     pub fn in_force_on(&self, day: NaiveDate) -> bool {
         self.date <= day
     }
+
+    /// The release of a manual in force on `day`, from its releases oldest first: the
+    /// latest one dated that day or earlier. `None` before the manual's first release.
+    pub fn in_force(releases: &[Release], day: NaiveDate) -> Option<&Release> {
+        releases.iter().rev().find(|r| r.in_force_on(day))
+    }
+
+    /// The release before `release` in a manual's releases, oldest first.
+    pub fn previous<'r>(releases: &'r [Release], release: &Release) -> Option<&'r Release> {
+        let i = releases.iter().position(|r| r.name == release.name)?;
+        i.checked_sub(1).map(|i| &releases[i])
+    }
 }
 
 /// What a tag message carries beyond its first line, as TOML.

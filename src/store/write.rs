@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{MAIN, Release, Revision, Store, StoreError, release};
 use crate::content::{ChapterId, ManualId, ReleaseName, SourceFile};
@@ -46,8 +46,10 @@ impl fmt::Display for Author {
 }
 
 impl Author {
-    fn signature(&self) -> Result<git2::Signature<'static>, StoreError> {
-        Ok(git2::Signature::now(&self.name, &self.email)?)
+    /// The author as git records them, at `when` (the application's clock, not git's).
+    fn signature(&self, when: DateTime<Utc>) -> Result<git2::Signature<'static>, StoreError> {
+        let time = git2::Time::new(when.timestamp(), 0);
+        Ok(git2::Signature::new(&self.name, &self.email, &time)?)
     }
 }
 
@@ -98,9 +100,11 @@ impl Store {
         files: &[SourceFile],
         author: &Author,
         message: &str,
+        when: DateTime<Utc>,
     ) -> Result<PendingRevision, StoreError> {
+        let repo = self.repo()?;
         let parent = match self.head()? {
-            Some(rev) => Some(self.repo.find_commit(rev.oid()?)?),
+            Some(rev) => Some(repo.find_commit(rev.oid()?)?),
             None => None,
         };
         // Blobs the manual already has are not written again: hashing in memory is far
@@ -118,9 +122,9 @@ impl Store {
         };
         let manual_tree = self.build_tree(files, &known)?;
         let base = parent.as_ref().map(|c| c.tree()).transpose()?;
-        let mut root = self.repo.treebuilder(base.as_ref())?;
+        let mut root = repo.treebuilder(base.as_ref())?;
         root.insert(manual.as_str(), manual_tree, git2::FileMode::Tree.into())?;
-        let root = self.repo.find_tree(root.write()?)?;
+        let root = repo.find_tree(root.write()?)?;
 
         if let Some(parent) = &parent
             && parent.tree_id() == root.id()
@@ -131,11 +135,9 @@ impl Store {
                 changed: false,
             });
         }
-        let signature = author.signature()?;
+        let signature = author.signature(when)?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let commit = self
-            .repo
-            .commit(None, &signature, &signature, message, &root, &parents)?;
+        let commit = repo.commit(None, &signature, &signature, message, &root, &parents)?;
         Ok(PendingRevision {
             revision: Revision(commit.to_string()),
             parent: parent.map(|p| p.id()),
@@ -155,21 +157,21 @@ impl Store {
             dirs: HashMap<&'a str, Dir<'a>>,
         }
         fn write(
-            store: &Store,
+            repo: &git2::Repository,
             dir: &Dir<'_>,
             known: &HashSet<git2::Oid>,
         ) -> Result<git2::Oid, StoreError> {
-            let mut builder = store.repo.treebuilder(None)?;
+            let mut builder = repo.treebuilder(None)?;
             for (name, bytes, hash) in &dir.files {
                 let blob = if known.contains(hash) {
                     *hash
                 } else {
-                    store.repo.blob(bytes)?
+                    repo.blob(bytes)?
                 };
                 builder.insert(name, blob, git2::FileMode::Blob.into())?;
             }
             for (name, sub) in &dir.dirs {
-                builder.insert(name, write(store, sub, known)?, git2::FileMode::Tree.into())?;
+                builder.insert(name, write(repo, sub, known)?, git2::FileMode::Tree.into())?;
             }
             Ok(builder.write()?)
         }
@@ -194,7 +196,48 @@ impl Store {
             }
             dir.files.push((name, &file.bytes, hash));
         }
-        write(self, &root, known)
+        write(&*self.repo()?, &root, known)
+    }
+
+    /// Writes (`Some`) or deletes (`None`) one file of `manual` in a commit on top of main,
+    /// without moving main: the rest of the tree is reused as it is, so the cost does not
+    /// grow with the size of the manual. Publish it with [`Store::advance`].
+    pub fn prepare_file_change(
+        &self,
+        manual: &ManualId,
+        path: &str,
+        bytes: Option<&[u8]>,
+        author: &Author,
+        message: &str,
+        when: DateTime<Utc>,
+    ) -> Result<PendingRevision, StoreError> {
+        let repo = self.repo()?;
+        let head = self
+            .head()?
+            .ok_or_else(|| StoreError::UnknownManual(manual.to_string()))?;
+        let parent = repo.find_commit(head.oid()?)?;
+        let base = parent.tree()?;
+        let full = format!("{manual}/{path}");
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        match bytes {
+            Some(bytes) => update.upsert(&full, repo.blob(bytes)?, git2::FileMode::Blob),
+            None => update.remove(&full),
+        };
+        let root = repo.find_tree(update.create_updated(&repo, &base)?)?;
+        if root.id() == base.id() {
+            return Ok(PendingRevision {
+                revision: head,
+                parent: Some(parent.id()),
+                changed: false,
+            });
+        }
+        let signature = author.signature(when)?;
+        let commit = repo.commit(None, &signature, &signature, message, &root, &[&parent])?;
+        Ok(PendingRevision {
+            revision: Revision(commit.to_string()),
+            parent: Some(parent.id()),
+            changed: true,
+        })
     }
 
     /// Main's head as a revision to publish as it is (no new commit).
@@ -212,12 +255,13 @@ impl Store {
     /// Moves main to a prepared revision, if main is still where the revision was built
     /// on; otherwise nothing moves and the change is refused as a conflict.
     pub fn advance(&self, pending: &PendingRevision) -> Result<(), StoreError> {
+        let repo = self.repo()?;
         if !pending.changed {
             return Ok(());
         }
-        let mut tx = self.repo.transaction()?;
+        let mut tx = repo.transaction()?;
         tx.lock_ref(MAIN)?;
-        if self.repo.refname_to_id(MAIN).ok() != pending.parent {
+        if repo.refname_to_id(MAIN).ok() != pending.parent {
             return Err(StoreError::Conflict);
         }
         tx.set_target(MAIN, pending.revision.oid()?, None, "edit")?;
@@ -233,7 +277,9 @@ impl Store {
         pending: Option<&PendingRevision>,
         release: &NewRelease,
         publisher: &Author,
+        when: DateTime<Utc>,
     ) -> Result<Release, StoreError> {
+        let repo = self.repo()?;
         let tag_ref = format!("refs/tags/{}", Release::tag_name(manual, &release.name));
         let target = match pending {
             Some(p) => p.revision.oid()?,
@@ -243,27 +289,25 @@ impl Store {
                 .oid()?,
         };
         let message = release::tag_message(manual, &release.name, release.date, &release.notes);
-        let tag = self.repo.tag_annotation_create(
+        let tag = repo.tag_annotation_create(
             &Release::tag_name(manual, &release.name),
-            &self
-                .repo
-                .find_object(target, Some(git2::ObjectType::Commit))?,
-            &publisher.signature()?,
+            &repo.find_object(target, Some(git2::ObjectType::Commit))?,
+            &publisher.signature(when)?,
             &message,
         )?;
 
-        let mut tx = self.repo.transaction()?;
+        let mut tx = repo.transaction()?;
         tx.lock_ref(MAIN)?;
         tx.lock_ref(&tag_ref)?;
         // With both refs locked, nobody else can move them: check, then set.
-        if self.repo.refname_to_id(&tag_ref).is_ok() {
+        if repo.refname_to_id(&tag_ref).is_ok() {
             return Err(StoreError::ReleaseExists {
                 manual: manual.clone(),
                 name: release.name.clone(),
             });
         }
         if let Some(p) = pending.filter(|p| p.changed) {
-            let current = self.repo.refname_to_id(MAIN).ok();
+            let current = repo.refname_to_id(MAIN).ok();
             if current != p.parent {
                 return Err(StoreError::Conflict);
             }

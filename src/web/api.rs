@@ -39,7 +39,7 @@ pub(super) fn manual_id(text: &str) -> Result<ManualId, WebError> {
 fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {
     match param(params, name) {
         None => Ok(None),
-        Some(text) => crate::cli::parse_date(text)
+        Some(text) => crate::content::parse_date(text)
             .map(Some)
             .map_err(|e| WebError::bad_request(format!("{name}: {e}"))),
     }
@@ -235,6 +235,7 @@ async fn search(
         .transpose()
         .map_err(WebError::bad_request)?
         .unwrap_or(state.search_limit);
+    let today = state.today();
     let value = state
         .search(move |index| {
             if let Some(m) = &manual
@@ -245,16 +246,11 @@ async fn search(
             let results = index.search(&SearchRequest {
                 query,
                 manual,
-                at: at.unwrap_or_else(today),
+                at: at.unwrap_or(today),
                 limit,
             })?;
             Ok(serde_json::to_value(results).expect("results serialise"))
         })
         .await?;
     Ok(Json(value))
-}
-
-/// Today, as releases are reckoned.
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }

@@ -174,7 +174,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if request.method() != Method::GET || request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
     }
-    let today = chrono::Local::now().date_naive();
+    let today = state.today();
     let key = format!("{today} {}", request.uri());
     let cache = state.pages.clone();
     if let Some((hit, due)) = cache.get(&key) {

@@ -10,12 +10,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use headers::authorization::Bearer;
+use headers::{Authorization, ETag, HeaderMapExt, IfMatch, IfNoneMatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::manual_id;
 use super::{AppState, WebError};
-use crate::app::{ChapterEdit, Chapterhouse, EditError};
+use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
 use crate::content::{ChapterId, ManualId, ReleaseName};
 use crate::db::{Editor, Role};
 
@@ -42,25 +44,72 @@ fn unauthorized(message: &str, invalid: bool) -> WebError {
     )
 }
 
-/// The bearer token of a request, if it has one.
+/// The bearer token of a request (`Authorization: Bearer <token>`).
 fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
-        unauthorized(
+    if !headers.contains_key(header::AUTHORIZATION) {
+        return Err(unauthorized(
             "this needs an editor's token: send Authorization: Bearer <token>",
             false,
-        )
-    })?;
-    let text = value
-        .to_str()
-        .map_err(|_| unauthorized("the Authorization header is not readable", true))?;
-    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(unauthorized(
-            "use Authorization: Bearer <token>, with a token from `chapterhouse editors add`",
-            true,
         ));
     }
-    Ok(token.trim().to_owned())
+    match headers.typed_try_get::<Authorization<Bearer>>() {
+        Ok(Some(auth)) if !auth.token().trim().is_empty() => Ok(auth.token().trim().to_owned()),
+        _ => Err(unauthorized(
+            "use Authorization: Bearer <token>, with a token from `chapterhouse editors add`",
+            true,
+        )),
+    }
+}
+
+/// A typed header, read leniently: entity tags sent bare (`If-Match: 3f2a…`, as some
+/// clients send a revision) are read as if quoted.
+fn entity_tags<H: headers::Header>(headers: &HeaderMap, name: &str) -> Result<Option<H>, WebError> {
+    let unreadable = || {
+        WebError::bad_request(format!(
+            "the {name} header is not readable: send \"*\" or quoted revisions"
+        ))
+    };
+    let mut quoted = HeaderMap::new();
+    for value in headers.get_all(H::name()) {
+        let text = value.to_str().map_err(|_| unreadable())?;
+        let tags: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                if t == "*" || t.starts_with('"') || t.starts_with("W/") {
+                    t.to_owned()
+                } else {
+                    format!("\"{t}\"")
+                }
+            })
+            .collect();
+        let value = HeaderValue::from_str(&tags.join(", ")).map_err(|_| unreadable())?;
+        quoted.append(H::name(), value);
+    }
+    quoted.typed_try_get::<H>().map_err(|_| unreadable())
+}
+
+/// What a write requires of the chapter, from `If-Match` and `If-None-Match` (RFC 9110:
+/// `If-Match: *` means "it exists", `If-None-Match: *` means "create only").
+fn precondition(headers: &HeaderMap) -> Result<Precondition, WebError> {
+    let if_match: Option<IfMatch> = entity_tags(headers, "If-Match")?;
+    let if_none_match: Option<IfNoneMatch> = entity_tags(headers, "If-None-Match")?;
+    Ok(match (if_match, if_none_match) {
+        (Some(m), _) if m.is_any() => Precondition::Exists,
+        (Some(m), _) => Precondition::Matches(BasedOn::new(move |tag| {
+            format!("\"{tag}\"")
+                .parse::<ETag>()
+                .is_ok_and(|etag| m.precondition_passes(&etag))
+        })),
+        (None, Some(n)) if n == IfNoneMatch::any() => Precondition::Absent,
+        (None, Some(_)) => {
+            return Err(WebError::bad_request(
+                "a write takes If-None-Match: * (create only) or If-Match with the revision it is based on",
+            ));
+        }
+        (None, None) => Precondition::Unstated,
+    })
 }
 
 /// The editor behind a token, who must hold at least `role`.
@@ -86,9 +135,9 @@ fn authorise(app: &Chapterhouse, token: &str, role: Role) -> Result<Editor, WebE
 impl From<EditError> for WebError {
     fn from(e: EditError) -> WebError {
         let status = match &e {
-            EditError::Stale { .. } | EditError::NoSuchRevision { .. } => {
-                StatusCode::PRECONDITION_FAILED
-            }
+            EditError::Stale { .. }
+            | EditError::NoSuchRevision { .. }
+            | EditError::Exists { .. } => StatusCode::PRECONDITION_FAILED,
             EditError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
             EditError::UnknownChapter(_) => StatusCode::NOT_FOUND,
             EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -160,17 +209,6 @@ fn with_etag(status: StatusCode, revision: &str, body: impl IntoResponse) -> Res
     response
 }
 
-fn if_match(headers: &HeaderMap) -> Result<Option<String>, WebError> {
-    headers
-        .get(header::IF_MATCH)
-        .map(|v| {
-            v.to_str()
-                .map(str::to_owned)
-                .map_err(|_| WebError::bad_request("the If-Match header is not readable"))
-        })
-        .transpose()
-}
-
 async fn put_chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
@@ -178,14 +216,14 @@ async fn put_chapter(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
-    let if_match = if_match(&headers)?;
+    let precondition = precondition(&headers)?;
     let text = String::from_utf8(body.to_vec()).map_err(|_| {
         WebError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("{manual}/{id}.md: not UTF-8 text"),
         )
     })?;
-    write(state, headers, manual, id, Some(text), if_match).await
+    write(state, headers, manual, id, Some(text), precondition).await
 }
 
 async fn delete_chapter(
@@ -194,8 +232,8 @@ async fn delete_chapter(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
-    let if_match = if_match(&headers)?;
-    write(state, headers, manual, id, None, if_match).await
+    let precondition = precondition(&headers)?;
+    write(state, headers, manual, id, None, precondition).await
 }
 
 async fn write(
@@ -204,14 +242,14 @@ async fn write(
     manual: ManualId,
     id: String,
     text: Option<String>,
-    if_match: Option<String>,
+    precondition: Precondition,
 ) -> Result<Response, WebError> {
     let response = as_editor(&state, &headers, Role::Editor, move |app, editor| {
         let written = app.edit_chapter(&ChapterEdit {
             manual,
             id,
             text,
-            if_match,
+            precondition,
             author: editor.author(),
         })?;
         let status = if written.created {
@@ -259,7 +297,7 @@ async fn publish(
     let date = request
         .date
         .as_deref()
-        .map(crate::cli::parse_date)
+        .map(crate::content::parse_date)
         .transpose()
         .map_err(|e| unprocessable(format!("date: {e}")))?;
     let mut notes = BTreeMap::new();

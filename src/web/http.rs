@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
+use headers::HeaderMapExt;
 use sha2::{Digest, Sha256};
 
 /// A request's query parameters.
@@ -35,15 +36,16 @@ pub fn etag_of(body: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// True when the client's `If-None-Match` names `etag` (or `*`).
+/// True when the client's `If-None-Match` names `etag` (or `*`), by the weak comparison
+/// RFC 9110 asks for on GET.
 pub fn not_modified(request: &HeaderMap, etag: &str) -> bool {
-    request
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
+    let (Ok(Some(if_none_match)), Ok(etag)) = (
+        request.typed_try_get::<headers::IfNoneMatch>(),
+        etag.parse::<headers::ETag>(),
+    ) else {
+        return false;
+    };
+    !if_none_match.precondition_passes(&etag)
 }
 
 fn cache_control(caching: Caching) -> HeaderValue {

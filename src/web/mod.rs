@@ -11,7 +11,7 @@ mod subscriptions;
 
 pub use error::WebError;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -33,13 +33,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 /// Largest request body accepted (a chapter file with room to spare).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// What every handler shares: the application, the search index and the page cache.
-/// git2's repository handle is not shared between threads, so requests that read the store
-/// take turns with it (each turn is short, and most pages come from the cache); searches
-/// need no store and run side by side.
+/// What every handler shares: the application's services, the search index and the page
+/// cache. Nothing here is locked as a whole: requests read side by side, and writes queue
+/// at the application's publisher.
 #[derive(Clone)]
 pub struct AppState {
-    app: Arc<Mutex<Chapterhouse>>,
+    app: Arc<Chapterhouse>,
     search: Arc<SearchIndex>,
     /// Hits per search when the request names no limit.
     search_limit: usize,
@@ -48,14 +47,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(app: Chapterhouse) -> Result<AppState, AppError> {
+    pub fn new(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> Result<AppState, AppError> {
         let search = app.search_index()?;
-        let mailer =
-            Arc::new(Mailer::new(app.config()).map_err(|e| AppError::Config(e.to_string()))?);
         Ok(AppState {
             mailer,
             search_limit: app.config().search.default_limit,
-            app: Arc::new(Mutex::new(app)),
+            app,
             search,
             pages: Arc::default(),
         })
@@ -92,6 +89,11 @@ impl AppState {
         Ok(titles)
     }
 
+    /// Today, by the application's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.app.today()
+    }
+
     /// Something was written: pages showing current views must be made again.
     pub fn written(&self) {
         self.pages.invalidate();
@@ -102,13 +104,10 @@ impl AppState {
         &self,
         work: impl FnOnce(&Chapterhouse) -> T + Send + 'static,
     ) -> Result<T, WebError> {
-        let app = self.app.clone();
-        tokio::task::spawn_blocking(move || {
-            let app = app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&app)
-        })
-        .await
-        .map_err(|e| WebError::internal(format!("request task failed: {e}")))
+        self.app
+            .blocking(work)
+            .await
+            .map_err(|e| WebError::internal(format!("request task failed: {e}")))
     }
 
     /// Runs `work` on the application off the async runtime (git2, tantivy and the
@@ -159,22 +158,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing requests under way. Prints the address it
-/// listens on (useful with port 0) as its first line of output.
-pub async fn serve(app: Chapterhouse, listen: &str) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(listen)
+/// Binds the server's address (port 0 picks a free one).
+pub async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr()?;
-    println!("chapterhouse listening on http://{addr}");
-    tracing::info!(%addr, "listening");
-    let config = app.config().clone();
-    let state = AppState::new(app)?;
-    let _scheduler = if config.digest.enabled {
-        Some(crate::digest::schedule::start(state.app.clone(), config).await?)
-    } else {
-        None
-    };
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests under way.
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

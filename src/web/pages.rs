@@ -227,7 +227,7 @@ fn date_param(
 ) -> Result<Option<NaiveDate>, PageError> {
     match param(params, name) {
         None => Ok(None),
-        Some(text) => crate::cli::parse_date(text).map(Some).map_err(|e| {
+        Some(text) => crate::content::parse_date(text).map(Some).map_err(|e| {
             PageError::new(
                 StatusCode::BAD_REQUEST,
                 "That date could not be read",
@@ -1018,6 +1018,7 @@ async fn search(State(state): State<AppState>, Query(params): Params) -> Respons
         Err(e) => return PageError::from(e).into_response(),
     };
     let limit = state.search_limit;
+    let today = state.today();
     let answer = state.search(move |index| {
         let query = param(&params, "q").unwrap_or_default().to_owned();
         let manual_text = param(&params, "manual").unwrap_or_default().to_owned();
@@ -1062,7 +1063,7 @@ async fn search(State(state): State<AppState>, Query(params): Params) -> Respons
             let found = index.search(&SearchRequest {
                 query: query.clone(),
                 manual: manual.clone(),
-                at: at.unwrap_or_else(super::api::today),
+                at: at.unwrap_or(today),
                 limit,
             })?;
             let glossary = if found.hits.is_empty() {

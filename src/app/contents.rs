@@ -1,0 +1,222 @@
+//! A manual's contents at a revision: every chapter's front matter and where its text
+//! lives, without the text. Read once per revision and kept; a revision close to one
+//! already read (the next edit, the next release) is worked out from it by the files that
+//! changed, so its cost follows the change, not the size of the manual.
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use super::{AppError, Chapterhouse};
+use crate::content::markdown::Rendered;
+use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ManualInfo};
+use crate::notice::Notice;
+use crate::store::{Release, Revision, StoredFile};
+
+/// Contents of this many manual revisions are kept in memory.
+const CONTENTS_CACHED: usize = 32;
+/// Rendered chapter versions kept in memory.
+const RENDERED_CACHED: usize = 2048;
+/// Release notices kept in memory.
+const NOTICES_CACHED: usize = 256;
+/// Past this many changed files, contents are read afresh rather than worked out.
+const MOST_CHANGES_APPLIED: usize = 2000;
+
+/// One entry of a manual's contents: a chapter's front matter and where its text lives.
+#[derive(Debug, Clone)]
+pub struct ContentsEntry {
+    pub id: ChapterId,
+    pub title: String,
+    pub kind: ChapterKind,
+    pub url: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub path: String,
+    pub blob: String,
+}
+
+/// A manual as one release fixed it, without the chapters' text.
+#[derive(Debug)]
+pub struct Contents {
+    pub info: ManualInfo,
+    /// Sorted by section, then title (chapters without a section last).
+    pub entries: Vec<ContentsEntry>,
+}
+
+impl Contents {
+    pub fn entry(&self, id: &str) -> Option<&ContentsEntry> {
+        self.entries.iter().find(|e| e.id.as_str() == id)
+    }
+
+    /// The entries grouped by section, in contents order.
+    pub fn sections(&self) -> Vec<(Option<&str>, Vec<&ContentsEntry>)> {
+        let mut groups: Vec<(Option<&str>, Vec<&ContentsEntry>)> = Vec::new();
+        for entry in &self.entries {
+            match groups.last_mut() {
+                Some((section, list)) if *section == entry.section.as_deref() => list.push(entry),
+                _ => groups.push((entry.section.as_deref(), vec![entry])),
+            }
+        }
+        groups
+    }
+}
+
+/// In-memory caches of things read at releases.
+pub struct ReadCache {
+    /// The contents most recently read of each manual: what the next revision's contents
+    /// are worked out from, by the files that changed in between.
+    latest: Mutex<HashMap<ManualId, (Revision, Arc<Contents>)>>,
+    pub(super) contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
+    pub(super) rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
+    pub(super) notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
+}
+
+impl Default for ReadCache {
+    fn default() -> ReadCache {
+        let size = |n| NonZeroUsize::new(n).expect("cache sizes are not zero");
+        ReadCache {
+            latest: Mutex::default(),
+            contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
+            rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
+            notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
+        }
+    }
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl ContentsEntry {
+    fn of(chapter: Chapter, blob: String) -> ContentsEntry {
+        ContentsEntry {
+            id: chapter.id,
+            title: chapter.title,
+            kind: chapter.kind,
+            url: chapter.url,
+            section: chapter.section,
+            tags: chapter.tags,
+            path: chapter.path,
+            blob,
+        }
+    }
+}
+
+/// Contents order: by section (chapters without one last), then title.
+fn sort_entries(entries: &mut [ContentsEntry]) {
+    entries.sort_by_cached_key(|e| {
+        (
+            e.section.is_none(),
+            e.section.clone(),
+            e.title.to_lowercase(),
+        )
+    });
+}
+
+impl Chapterhouse {
+    /// A manual's contents at a release (read once per release, then kept).
+    pub fn contents_at(
+        &self,
+        manual: &ManualId,
+        release: &Release,
+    ) -> Result<Arc<Contents>, AppError> {
+        self.contents_at_revision(manual, &release.revision)
+    }
+
+    /// A manual's contents at any revision (a release's, or the draft's head).
+    pub(crate) fn contents_at_revision(
+        &self,
+        manual: &ManualId,
+        revision: &Revision,
+    ) -> Result<Arc<Contents>, AppError> {
+        let key = (revision.clone(), manual.clone());
+        if let Some(hit) = lock(&self.cache.contents).get(&key) {
+            return Ok(hit.clone());
+        }
+        let base = lock(&self.cache.latest).get(manual).cloned();
+        let entries = match base {
+            Some((from, base)) => self.entries_from(manual, &from, &base, revision)?,
+            None => None,
+        };
+        let mut entries = match entries {
+            Some(entries) => entries,
+            None => self.read_entries(manual, revision)?,
+        };
+        sort_entries(&mut entries);
+        let contents = Arc::new(Contents {
+            info: self.store.manual_info_at(revision, manual)?,
+            entries,
+        });
+        lock(&self.cache.contents).put(key, contents.clone());
+        lock(&self.cache.latest).insert(manual.clone(), (revision.clone(), contents.clone()));
+        Ok(contents)
+    }
+
+    /// Every chapter's entry, read from the store.
+    fn read_entries(
+        &self,
+        manual: &ManualId,
+        revision: &Revision,
+    ) -> Result<Vec<ContentsEntry>, AppError> {
+        let files: Vec<StoredFile> = self
+            .store
+            .files_at(revision, manual)?
+            .into_iter()
+            .filter(|f| f.path.ends_with(".md"))
+            .collect();
+        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
+        let chapters = self.store.read_chapters(manual, files)?;
+        Ok(chapters
+            .into_iter()
+            .zip(blobs)
+            .map(|(c, blob)| ContentsEntry::of(c, blob))
+            .collect())
+    }
+
+    /// The entries at `revision`, worked out from `base` (the contents at `from`) by the
+    /// files that changed in between; `None` when too much changed to be worth it.
+    fn entries_from(
+        &self,
+        manual: &ManualId,
+        from: &Revision,
+        base: &Contents,
+        revision: &Revision,
+    ) -> Result<Option<Vec<ContentsEntry>>, AppError> {
+        let changed = self.store.changed_files(manual, from, revision)?;
+        if changed.len() > MOST_CHANGES_APPLIED {
+            return Ok(None);
+        }
+        let paths: HashSet<&str> = changed.iter().map(|(p, _)| p.as_str()).collect();
+        let mut entries: Vec<ContentsEntry> = base
+            .entries
+            .iter()
+            .filter(|e| !paths.contains(e.path.as_str()))
+            .cloned()
+            .collect();
+        let files: Vec<StoredFile> = changed
+            .iter()
+            .filter(|(path, _)| path.ends_with(".md"))
+            .filter_map(|(path, blob)| {
+                blob.as_ref().map(|blob| StoredFile {
+                    path: path.clone(),
+                    blob: blob.clone(),
+                })
+            })
+            .collect();
+        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
+        let added = self.store.read_chapters(manual, files)?;
+        entries.extend(
+            added
+                .into_iter()
+                .zip(blobs)
+                .map(|(c, blob)| ContentsEntry::of(c, blob)),
+        );
+        // A revision made outside chapterhouse may break the rules; read it whole then,
+        // which reports the problem as reading always has.
+        let mut ids: HashSet<&ChapterId> = HashSet::new();
+        if !entries.iter().all(|e| ids.insert(&e.id)) {
+            return Ok(None);
+        }
+        Ok(Some(entries))
+    }
+}

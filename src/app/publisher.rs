@@ -1,0 +1,273 @@
+//! The publisher: the one writer of the store. Imports, edits and releases queue here and
+//! are applied one at a time, in the order they arrived, while readers go on reading the
+//! last release (git objects are immutable; only a ref moves, at the very end).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{AppError, Chapterhouse};
+use crate::content::{ChapterId, ManualId, ReleaseName, Snapshot, source};
+use crate::diff;
+use crate::store::{Author, NewRelease, PendingRevision, Release, StoreError};
+
+/// Longest editor note accepted, in characters.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// A release to import from a snapshot folder.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub snapshot_dir: PathBuf,
+    pub manual: ManualId,
+    pub release: ReleaseName,
+    /// Defaults to today.
+    pub date: Option<NaiveDate>,
+    pub notes: BTreeMap<ChapterId, String>,
+    pub author: Author,
+}
+
+/// The queue of writes: each takes a ticket and is applied when its number comes up, so
+/// writes never interleave and none overtakes another.
+#[derive(Default)]
+pub(super) struct Publisher {
+    queue: Mutex<Tickets>,
+    turn: Condvar,
+}
+
+#[derive(Default)]
+struct Tickets {
+    issued: u64,
+    serving: u64,
+}
+
+/// The publisher's attention, for one write; the next write goes on when this is dropped.
+pub(super) struct Turn<'p>(&'p Publisher);
+
+impl Publisher {
+    /// Waits for every write queued before this one, then holds the store for this one.
+    pub(super) fn turn(&self) -> Turn<'_> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let ticket = queue.issued;
+        queue.issued += 1;
+        while queue.serving != ticket {
+            queue = self.turn.wait(queue).unwrap_or_else(|p| p.into_inner());
+        }
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .serving += 1;
+        self.0.turn.notify_all();
+    }
+}
+
+impl Chapterhouse {
+    /// Makes the manual's content equal to a snapshot folder, commits it and publishes the
+    /// release. Refused, with nothing written, when the snapshot is invalid, the release
+    /// exists or is out of date order, or nothing reportable changed.
+    pub fn import(&self, import: &Import) -> Result<Release, AppError> {
+        let files = source::read_snapshot_dir(&import.snapshot_dir)?;
+        let label = import.snapshot_dir.display().to_string();
+        let snapshot = Snapshot::parse(&label, &files)?;
+        let ids: Vec<ChapterId> = snapshot.chapters.iter().map(|c| c.id.clone()).collect();
+        check_notes(&label, &ids, &import.notes)?;
+
+        let message = format!(
+            "Import {} release {} from {}",
+            import.manual,
+            import.release,
+            snapshot_name(&import.snapshot_dir)
+        );
+        let _turn = self.publisher.turn();
+        self.check_new_release(&import.manual, &import.release, import.date)?;
+        let pending = self.store.prepare_revision(
+            &import.manual,
+            &files,
+            &import.author,
+            &message,
+            self.clock.now(),
+        )?;
+        self.release_revision(
+            &import.manual,
+            &pending,
+            &import.release,
+            import.date,
+            import.notes.clone(),
+            &import.author,
+        )
+    }
+
+    /// Publishes the draft as release `name`, dated `date` (default today; a future date
+    /// schedules it). Refused when the name exists, the date is before the latest release,
+    /// a note names no chapter, or nothing reportable changed.
+    pub fn publish_draft(
+        &self,
+        manual: &ManualId,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+        notes: BTreeMap<ChapterId, String>,
+        publisher: &Author,
+    ) -> Result<Release, AppError> {
+        let _turn = self.publisher.turn();
+        let pending = self
+            .store
+            .head_revision()?
+            .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
+        let contents = self.contents_at_revision(manual, &pending.revision)?;
+        let ids: Vec<ChapterId> = contents.entries.iter().map(|e| e.id.clone()).collect();
+        check_notes("notes", &ids, &notes)?;
+        self.check_new_release(manual, name, date)?;
+        self.release_revision(manual, &pending, name, date, notes, publisher)
+    }
+
+    /// Refuses a release name that exists, or a date before the latest release's.
+    fn check_new_release(
+        &self,
+        manual: &ManualId,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+    ) -> Result<(), AppError> {
+        let releases = self.store.releases(manual)?;
+        if releases.iter().any(|r| &r.name == name) {
+            return Err(StoreError::ReleaseExists {
+                manual: manual.clone(),
+                name: name.clone(),
+            }
+            .into());
+        }
+        let date = date.unwrap_or_else(|| self.today());
+        if let Some(latest) = releases.last()
+            && date < latest.date
+        {
+            return Err(AppError::DateBeforeLatest {
+                name: name.clone(),
+                date,
+                latest: latest.name.clone(),
+                latest_date: latest.date,
+            });
+        }
+        Ok(())
+    }
+
+    /// Publishes `pending` as release `name` of `manual` (its name and date checked by
+    /// the caller, in the same turn): refused when nothing reportable changed since the
+    /// latest release. The release is searchable when this returns; the index is brought
+    /// up to date for the chapters that changed only.
+    fn release_revision(
+        &self,
+        manual: &ManualId,
+        pending: &PendingRevision,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+        notes: BTreeMap<ChapterId, String>,
+        publisher: &Author,
+    ) -> Result<Release, AppError> {
+        if let Some(latest) = self.store.releases(manual)?.last() {
+            let changed =
+                self.store
+                    .changed_chapters(manual, Some(&latest.revision), &pending.revision)?;
+            if diff::compare(&changed.earlier, &changed.later).is_empty() {
+                return Err(AppError::NothingToReport {
+                    manual: manual.clone(),
+                    name: name.clone(),
+                    since: latest.name.clone(),
+                });
+            }
+        }
+        let release = NewRelease {
+            name: name.clone(),
+            date: date.unwrap_or_else(|| self.today()),
+            notes,
+        };
+        let published =
+            self.store
+                .publish(manual, Some(pending), &release, publisher, self.clock.now())?;
+        // Should indexing fail, the release stands (it is in git) and the index catches
+        // up on its next use.
+        if let Err(e) = self.catch_up_index() {
+            tracing::error!(error = %e, "release published; the search index will catch up later");
+        }
+        Ok(published)
+    }
+}
+
+fn snapshot_name(dir: &Path) -> String {
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Every note must name a chapter of the snapshot: a misspelt id is a lost note.
+pub(super) fn check_notes(
+    label: &str,
+    ids: &[ChapterId],
+    notes: &BTreeMap<ChapterId, String>,
+) -> Result<(), AppError> {
+    for (id, note) in notes {
+        if !ids.contains(id) {
+            return Err(AppError::Notes {
+                file: label.to_owned(),
+                reason: format!(
+                    "a note names chapter {:?}, which is not in the snapshot",
+                    id.as_str()
+                ),
+            });
+        }
+        if note.trim().is_empty() || note.chars().count() > MAX_NOTE_CHARS {
+            return Err(AppError::Notes {
+                file: label.to_owned(),
+                reason: format!("the note for {id} must be 1 to {MAX_NOTE_CHARS} characters"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotesFile {
+    notes: BTreeMap<String, String>,
+}
+
+/// Reads a notes file: a TOML table `[notes]` mapping chapter id to note. Notes are one
+/// line each: line breaks and runs of spaces fold to single spaces.
+pub fn read_notes(path: &Path) -> Result<BTreeMap<ChapterId, String>, AppError> {
+    let file = path.display().to_string();
+    let err = |reason: String| AppError::Notes {
+        file: file.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read the notes file: {e}")))?;
+    let parsed: NotesFile = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            1 + text[..s.start.min(text.len())].matches('\n').count()
+        });
+        err(format!("line {line}: {}", e.message().trim()))
+    })?;
+    let mut notes = BTreeMap::new();
+    for (id, note) in parsed.notes {
+        let id: ChapterId = id
+            .parse()
+            .map_err(|e: crate::content::InvalidId| err(e.to_string()))?;
+        let folded = note
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        notes.insert(id, folded);
+    }
+    Ok(notes)
+}

@@ -1,0 +1,48 @@
+//! Start-up: the one place that composes the application's services, seeds the bundled
+//! sample into an empty store, and runs the web server and the digest scheduler side by
+//! side on the one runtime.
+
+use std::sync::Arc;
+
+use crate::app::Chapterhouse;
+use crate::config::Config;
+use crate::mail::Mailer;
+
+/// Opens the data folder and, when `data.seed_sample` is on and the store is empty,
+/// imports the bundled sample into it. Blocking.
+pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
+    let app = Chapterhouse::open(config)?;
+    if app.config().data.seed_sample && app.store().head()?.is_none() {
+        crate::sample::seed(&app)?;
+    }
+    Ok(app)
+}
+
+/// `chapterhouse serve`: the services, then the web server and the scheduler, until
+/// Ctrl-C or SIGTERM. Prints the address it listens on (useful with port 0) as its first
+/// line of output.
+pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
+    let app = tokio::task::spawn_blocking(move || -> anyhow::Result<Chapterhouse> {
+        let app = open(config)?;
+        app.catch_up_index()?;
+        Ok(app)
+    })
+    .await??;
+    let app = Arc::new(app);
+    let listener = crate::web::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    println!("chapterhouse listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    let mailer = Arc::new(Mailer::new(app.config())?);
+    let state = crate::web::AppState::new(app.clone(), mailer.clone())?;
+    let scheduler = if app.config().digest.enabled {
+        Some(crate::digest::schedule::start(app.clone(), mailer).await?)
+    } else {
+        None
+    };
+    crate::web::serve(listener, state).await?;
+    if let Some(mut scheduler) = scheduler {
+        let _ = scheduler.shutdown().await;
+    }
+    Ok(())
+}
