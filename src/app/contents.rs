@@ -3,7 +3,7 @@
 //! already read (the next edit, the next release) is worked out from it by the files that
 //! changed, so its cost follows the change, not the size of the manual.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +19,8 @@ const CONTENTS_CACHED: usize = 32;
 const RENDERED_CACHED: usize = 2048;
 /// Release notices kept in memory.
 const NOTICES_CACHED: usize = 256;
+/// Kept contents of a manual tried as the starting point for another revision's.
+const NEAREST_TRIED: usize = 4;
 /// Past this many changed files, contents are read afresh rather than worked out.
 const MOST_CHANGES_APPLIED: usize = 2000;
 
@@ -63,9 +65,6 @@ impl Contents {
 
 /// In-memory caches of things read at releases.
 pub struct ReadCache {
-    /// The contents most recently read of each manual: what the next revision's contents
-    /// are worked out from, by the files that changed in between.
-    latest: Mutex<HashMap<ManualId, (Revision, Arc<Contents>)>>,
     pub(super) contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
     pub(super) rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
     pub(super) notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
@@ -75,7 +74,6 @@ impl Default for ReadCache {
     fn default() -> ReadCache {
         let size = |n| NonZeroUsize::new(n).expect("cache sizes are not zero");
         ReadCache {
-            latest: Mutex::default(),
             contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
             rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
             notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
@@ -101,6 +99,9 @@ impl ContentsEntry {
         }
     }
 }
+
+/// A file's path and its blob at the later revision (`None`: deleted).
+type ChangedFile = (String, Option<String>);
 
 /// Contents order: by section (chapters without one last), then title.
 fn sort_entries(entries: &mut [ContentsEntry]) {
@@ -133,12 +134,11 @@ impl Chapterhouse {
         if let Some(hit) = lock(&self.cache.contents).get(&key) {
             return Ok(hit.clone());
         }
-        let base = lock(&self.cache.latest).get(manual).cloned();
-        let entries = match base {
-            Some((from, base)) => self.entries_from(manual, &from, &base, revision)?,
+        let mut entries = match self.nearest_contents(manual, revision)? {
+            Some((base, changed)) => self.entries_from(manual, &base, &changed)?,
             None => None,
         };
-        let mut entries = match entries {
+        let mut entries = match entries.take() {
             Some(entries) => entries,
             None => self.read_entries(manual, revision)?,
         };
@@ -148,8 +148,33 @@ impl Chapterhouse {
             entries,
         });
         lock(&self.cache.contents).put(key, contents.clone());
-        lock(&self.cache.latest).insert(manual.clone(), (revision.clone(), contents.clone()));
         Ok(contents)
+    }
+
+    /// Of the manual's contents kept in memory (the most recently used few), the one at
+    /// the revision with the fewest files changed since, to work `revision` out from.
+    fn nearest_contents(
+        &self,
+        manual: &ManualId,
+        revision: &Revision,
+    ) -> Result<Option<(Arc<Contents>, Vec<ChangedFile>)>, AppError> {
+        let candidates: Vec<(Revision, Arc<Contents>)> = lock(&self.cache.contents)
+            .iter()
+            .filter(|((_, m), _)| m == manual)
+            .take(NEAREST_TRIED)
+            .map(|((r, _), c)| (r.clone(), c.clone()))
+            .collect();
+        let mut best: Option<(Arc<Contents>, Vec<ChangedFile>)> = None;
+        for (from, contents) in candidates {
+            let changed = self.store.changed_files(manual, &from, revision)?;
+            if best
+                .as_ref()
+                .is_none_or(|(_, fewest)| changed.len() < fewest.len())
+            {
+                best = Some((contents, changed));
+            }
+        }
+        Ok(best)
     }
 
     /// Every chapter's entry, read from the store.
@@ -173,16 +198,14 @@ impl Chapterhouse {
             .collect())
     }
 
-    /// The entries at `revision`, worked out from `base` (the contents at `from`) by the
-    /// files that changed in between; `None` when too much changed to be worth it.
+    /// The entries of a revision, worked out from `base` by the files that changed since;
+    /// `None` when too much changed to be worth it.
     fn entries_from(
         &self,
         manual: &ManualId,
-        from: &Revision,
         base: &Contents,
-        revision: &Revision,
+        changed: &[ChangedFile],
     ) -> Result<Option<Vec<ContentsEntry>>, AppError> {
-        let changed = self.store.changed_files(manual, from, revision)?;
         if changed.len() > MOST_CHANGES_APPLIED {
             return Ok(None);
         }

@@ -171,3 +171,6 @@ impl Chapterhouse {
         Links::new(&self.config.server.public_url)
     }
 }
+
+#[cfg(test)]
+mod tests;
