@@ -1,12 +1,12 @@
-//! Subscribers and digests (SPEC §6, §7, §8) against a real SMTP server on 127.0.0.1
-//! (tests/support/smtp_sink.py): message content and headers, exactly-once delivery across
+//! Subscribers and digests (SPEC §6, §7, §8) against a real SMTP server on 127.0.0.1 (the
+//! tests' own, support/smtp.rs): message content and headers, exactly-once delivery across
 //! failures and reruns, the opt-in and unsubscribe flows over HTTP.
 
 use std::fmt::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, Sink, Workspace, decoded};
+use crate::support::{Faults, Server, Sink, Workspace, decoded};
 
 fn add(ws: &Workspace, email: &str, manuals: &[&str]) {
     let mut args = vec!["subscribers", "add", email, "--confirmed"];
@@ -81,7 +81,7 @@ fn header<'a>(raw: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn a_digest_has_both_parts_links_and_list_headers_and_is_sent_once() {
-    let sink = Sink::start(&[]);
+    let sink = Sink::start(Faults::NONE);
     let ws = Workspace::with_sample_and(&sink.config());
     add(&ws, "kids@example.org", &["children"]);
     add(&ws, "everything@example.org", &[]);
@@ -182,7 +182,10 @@ fn a_digest_has_both_parts_links_and_list_headers_and_is_sent_once() {
 
 #[test]
 fn a_temporary_failure_is_retried_and_delivered_once() {
-    let sink = Sink::start(&["--tempfail-first", "3"]);
+    let sink = Sink::start(Faults {
+        tempfail_first: 3,
+        ..Faults::NONE
+    });
     let ws = Workspace::with_sample_and(&sink.config());
     add(&ws, "one@example.org", &["children"]);
     add(&ws, "two@example.org", &["children"]);
@@ -197,7 +200,10 @@ fn a_temporary_failure_is_retried_and_delivered_once() {
 
 #[test]
 fn a_relay_dropping_connections_still_gets_each_digest_exactly_once() {
-    let sink = Sink::start(&["--drop-every", "7"]);
+    let sink = Sink::start(Faults {
+        drop_every: 7,
+        ..Faults::NONE
+    });
     let ws = Workspace::with_sample_and(&sink.config());
     let mut csv = String::from("email,manuals,frequency\n");
     for i in 0..60 {
@@ -225,7 +231,10 @@ fn a_relay_dropping_connections_still_gets_each_digest_exactly_once() {
 
 #[test]
 fn a_killed_run_rerun_loses_nothing_and_repeats_at_most_the_batch_in_flight() {
-    let sink = Sink::start(&["--delay", "0.01"]);
+    let sink = Sink::start(Faults {
+        delay: Duration::from_millis(10),
+        ..Faults::NONE
+    });
     let ws = Workspace::with_sample_and(&sink.config());
     let mut csv = String::from("email,manuals,frequency\n");
     for i in 0..300 {
@@ -277,7 +286,10 @@ fn a_killed_run_rerun_loses_nothing_and_repeats_at_most_the_batch_in_flight() {
 
 #[test]
 fn a_permanent_refusal_is_recorded_and_repeated_ones_flag_the_subscriber() {
-    let sink = Sink::start(&["--reject", "^bounce@"]);
+    let sink = Sink::start(Faults {
+        reject: Some("^bounce@"),
+        ..Faults::NONE
+    });
     let ws = Workspace::with_sample_and(&sink.config());
     add(&ws, "bounce@example.org", &[]);
     add(&ws, "fine@example.org", &[]);
@@ -303,7 +315,7 @@ fn a_permanent_refusal_is_recorded_and_repeated_ones_flag_the_subscriber() {
 
 #[test]
 fn a_thousand_subscribers_each_get_exactly_their_manuals() {
-    let sink = Sink::start(&[]);
+    let sink = Sink::start(Faults::NONE);
     let ws = Workspace::with_sample_and(&sink.config());
     adults_in_april(&ws);
     let mut csv = String::from("email,manuals,frequency\n");
@@ -365,7 +377,7 @@ fn a_thousand_subscribers_each_get_exactly_their_manuals() {
 
 #[test]
 fn subscribing_confirming_and_unsubscribing_over_http() {
-    let sink = Sink::start(&[]);
+    let sink = Sink::start(Faults::NONE);
     let ws = Workspace::with_sample_and(&sink.config());
     add(&ws, "known@example.org", &["children"]);
     let s = Server::start(ws);
@@ -524,7 +536,7 @@ fn subscribing_confirming_and_unsubscribing_over_http() {
 
 #[test]
 fn serve_sends_a_missed_digest_and_release_notices_by_itself() {
-    let sink = Sink::start(&[]);
+    let sink = Sink::start(Faults::NONE);
     let ws = Workspace::with_sample_and(&sink.config());
     ws.run(&["subscribers", "list"]).ok();
     // A release last month (what the scheduled monthly run covers) and one today.

@@ -12,4 +12,5 @@ mod pages;
 mod releases;
 mod sample;
 mod search;
+mod smtp_sink;
 mod support;

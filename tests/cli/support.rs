@@ -1,5 +1,5 @@
 //! Shared test helpers: a temporary data folder, the real `chapterhouse` binary, snapshot
-//! folders written on the fly.
+//! folders written on the fly; the SMTP server the email tests send to is in `support/smtp.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 
 use chapterhouse::store::Store;
 use tempfile::TempDir;
+
+mod smtp;
+pub use smtp::{Faults, Sink};
 
 /// A temporary workspace: config file, data folder and room for snapshot folders.
 pub struct Workspace {
@@ -276,84 +279,6 @@ impl From<reqwest::blocking::Response> for Answer {
 }
 
 impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An SMTP server on 127.0.0.1 (tests/support/smtp_sink.py, aiosmtpd), stopped when
-/// dropped. Accepted messages land in `dir`, one file each.
-pub struct Sink {
-    child: Child,
-    pub port: u16,
-    pub dir: TempDir,
-}
-
-impl Sink {
-    pub fn start(options: &[&str]) -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg("--dir")
-            .arg(dir.path())
-            .args(options)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect(
-                "python3 runs (the SMTP tests need python3 with aiosmtpd: pip install aiosmtpd)",
-            );
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| {
-            panic!("the SMTP sink did not start (needs python3 with aiosmtpd: pip install aiosmtpd); it said {line:?}")
-        });
-        Sink { child, port, dir }
-    }
-
-    /// The `[smtp]` settings that send to this sink.
-    pub fn config(&self) -> String {
-        format!(
-            "\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\npool_size = 4\nattempts = 6\nretry_ms = 20\ntimeout_secs = 10\n\n[mail]\nfrom = \"Procedures <procedures@example.org>\"\nreply_to = \"team@example.org\"\n",
-            self.port
-        )
-    }
-
-    /// Every message received: (recipient, raw message), in arrival order.
-    pub fn messages(&self) -> Vec<(String, String)> {
-        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".eml"))
-            .collect();
-        names.sort();
-        names
-            .into_iter()
-            .map(|n| {
-                let rcpt = n[7..n.len() - 4].to_owned();
-                (
-                    rcpt,
-                    std::fs::read_to_string(self.dir.path().join(&n)).unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    /// How many messages each recipient received.
-    pub fn counts(&self) -> std::collections::BTreeMap<String, usize> {
-        let mut counts = std::collections::BTreeMap::new();
-        for (rcpt, _) in self.messages() {
-            *counts.entry(rcpt).or_insert(0) += 1;
-        }
-        counts
-    }
-}
-
-impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""An SMTP server on 127.0.0.1 for chapterhouse's tests (aiosmtpd).
+"""An SMTP server on 127.0.0.1 for chapterhouse's digest benchmark (aiosmtpd); the tests
+run their own, in Rust (tests/cli/support/smtp.rs).
 
 Accepted messages are written to --dir, one file each (`<seq>-<recipient>.eml`). The first
 line printed is the port it listens on. Misbehaviour on request:
