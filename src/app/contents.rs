@@ -103,6 +103,9 @@ impl ContentsEntry {
 /// A file's path and its blob at the later revision (`None`: deleted).
 type ChangedFile = (String, Option<String>);
 
+/// Kept contents to start from, and the files changed since.
+type Nearest = (Arc<Contents>, Vec<ChangedFile>);
+
 /// Contents order: by section (chapters without one last), then title.
 fn sort_entries(entries: &mut [ContentsEntry]) {
     entries.sort_by_cached_key(|e| {
@@ -157,14 +160,14 @@ impl Chapterhouse {
         &self,
         manual: &ManualId,
         revision: &Revision,
-    ) -> Result<Option<(Arc<Contents>, Vec<ChangedFile>)>, AppError> {
+    ) -> Result<Option<Nearest>, AppError> {
         let candidates: Vec<(Revision, Arc<Contents>)> = lock(&self.cache.contents)
             .iter()
             .filter(|((_, m), _)| m == manual)
             .take(NEAREST_TRIED)
             .map(|((r, _), c)| (r.clone(), c.clone()))
             .collect();
-        let mut best: Option<(Arc<Contents>, Vec<ChangedFile>)> = None;
+        let mut best: Option<Nearest> = None;
         for (from, contents) in candidates {
             let changed = self.store.changed_files(manual, &from, revision)?;
             if best

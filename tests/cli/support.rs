@@ -266,6 +266,23 @@ impl Server {
         }
         Answer::from(request.body(body).send().unwrap())
     }
+
+    /// Like [`Server::send`], but a connection the server closed while the body was still
+    /// being sent (as it may after refusing an oversized body) comes back as `Err`.
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> Result<Answer, reqwest::Error> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(body).send().map(Answer::from)
+    }
 }
 
 impl From<reqwest::blocking::Response> for Answer {
