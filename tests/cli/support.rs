@@ -91,7 +91,13 @@ impl Workspace {
 
     /// Runs `chapterhouse --config <config> --data <data> ARGS...`.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs the command with extra environment variables (`CHAPTERHOUSE__...` settings).
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+            .envs(env.iter().copied())
             .arg("--config")
             .arg(&self.config)
             .arg("--data")
