@@ -11,7 +11,9 @@ pub use read::{ChangedChapters, StoredFile};
 pub use release::Release;
 pub use write::{Author, NewRelease, PendingRevision};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::content::{ContentError, ManualId, ReleaseName};
 
@@ -67,6 +69,31 @@ impl Revision {
 pub struct Store {
     pool: pool::Pool,
     path: PathBuf,
+    /// Each manual's releases as last read, with what its tags looked like on disk then.
+    releases: Mutex<HashMap<ManualId, (TagsSeen, Vec<Release>)>>,
+}
+
+/// What a manual's tags look like on disk, cheaply: the loose tag folder's modification
+/// time and entry count, and the packed refs' modification time and size. A release made
+/// by any process changes one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TagsSeen {
+    folder: Option<(std::time::SystemTime, usize)>,
+    packed: Option<(std::time::SystemTime, u64)>,
+}
+
+impl TagsSeen {
+    fn of(store: &Path, manual: &ManualId) -> TagsSeen {
+        let folder = store.join("refs/tags").join(manual.as_str());
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| Ok((m.modified()?, m.len())));
+        TagsSeen {
+            folder: modified(&folder).ok().map(|(time, _)| {
+                let entries = std::fs::read_dir(&folder).map_or(0, |d| d.count());
+                (time, entries)
+            }),
+            packed: modified(&store.join("packed-refs")).ok(),
+        }
+    }
 }
 
 impl Store {
@@ -91,6 +118,7 @@ impl Store {
         Ok(Store {
             pool: pool::Pool::new(path, repo),
             path: path.to_owned(),
+            releases: Mutex::default(),
         })
     }
 
@@ -155,8 +183,26 @@ impl Store {
             .collect())
     }
 
-    /// A manual's releases, oldest first (by date, then by publication).
+    /// A manual's releases, oldest first (by date, then by publication). Read from the
+    /// tags again only when they changed on disk since they were last read.
     pub fn releases(&self, manual: &ManualId) -> Result<Vec<Release>, StoreError> {
+        let seen = TagsSeen::of(&self.path, manual);
+        let kept = self.releases.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, releases)) = kept.get(manual)
+            && *at == seen
+        {
+            return Ok(releases.clone());
+        }
+        drop(kept);
+        let releases = self.read_releases(manual)?;
+        self.releases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(manual.clone(), (seen, releases.clone()));
+        Ok(releases)
+    }
+
+    fn read_releases(&self, manual: &ManualId) -> Result<Vec<Release>, StoreError> {
         let repo = self.repo()?;
         let mut releases = Vec::new();
         for reference in repo.references_glob(&format!("refs/tags/{manual}/*"))? {
