@@ -44,18 +44,18 @@ pub struct Chapterhouse {
 impl Chapterhouse {
     /// Opens the data folder, creating it and an empty store when missing, on the clock
     /// the configuration names.
-    pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
-        let clock = Clock::from_config(&config).map_err(anyhow::Error::msg)?;
+    pub fn open(config: Config) -> Result<Chapterhouse, AppError> {
+        let clock = Clock::from_config(&config).map_err(AppError::Config)?;
         Chapterhouse::open_with_clock(config, clock)
     }
 
     /// Opens the data folder with a clock of the caller's (tests set the date with it).
-    pub fn open_with_clock(config: Config, clock: Clock) -> anyhow::Result<Chapterhouse> {
+    pub fn open_with_clock(config: Config, clock: Clock) -> Result<Chapterhouse, AppError> {
         std::fs::create_dir_all(&config.data.dir).map_err(|e| {
-            anyhow::anyhow!(
+            AppError::Config(format!(
                 "cannot create the data folder {}: {e}",
                 config.data.dir.display()
-            )
+            ))
         })?;
         let store = Store::open_or_init(&config.store_dir())?;
         Ok(Chapterhouse {

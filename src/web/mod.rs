@@ -159,14 +159,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Binds the server's address (port 0 picks a free one).
-pub async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
     TcpListener::bind(listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}")))
 }
 
 /// Serves until Ctrl-C or SIGTERM, finishing requests under way.
-pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
