@@ -7,6 +7,7 @@
 mod contents;
 mod editing;
 mod error;
+mod history;
 mod publisher;
 mod reading;
 mod releases;
@@ -14,8 +15,9 @@ mod releases;
 pub use contents::{Contents, ContentsEntry};
 pub use editing::{BasedOn, ChapterEdit, EditError, Precondition, Written};
 pub use error::AppError;
+pub use history::HistoryEntry;
 pub use publisher::{Import, read_notes};
-pub use reading::{ChapterVersion, HistoryEntry, Missing};
+pub use reading::{ChapterVersion, Missing};
 pub use releases::ManualSummary;
 
 use std::path::Path;

@@ -9,7 +9,6 @@ use super::contents::{ContentsEntry, lock};
 use super::{AppError, Chapterhouse};
 use crate::content::markdown::{self, Rendered};
 use crate::content::{Chapter, ChapterId, ManualId, ReleaseName};
-use crate::diff::{self, UpdatedChapter};
 use crate::notice::Notice;
 use crate::store::{Release, StoredFile};
 
@@ -37,17 +36,6 @@ pub enum Missing {
     },
     /// Not yet published (it appears in a later, scheduled release) or never existed.
     Unknown,
-}
-
-/// One release that changed a chapter.
-#[derive(Debug, Clone)]
-pub struct HistoryEntry {
-    pub release: Release,
-    /// The release before, which the change is measured from; `None` when the chapter
-    /// first appeared in `release`.
-    pub previous: Option<Release>,
-    pub note: Option<String>,
-    pub summary: String,
 }
 
 impl Chapterhouse {
@@ -99,7 +87,11 @@ impl Chapterhouse {
     }
 
     /// A manual's releases up to and including `until`, oldest first.
-    fn releases_until(&self, manual: &ManualId, until: &Release) -> Result<Vec<Release>, AppError> {
+    pub(super) fn releases_until(
+        &self,
+        manual: &ManualId,
+        until: &Release,
+    ) -> Result<Vec<Release>, AppError> {
         let mut releases = self.releases(manual)?;
         if let Some(i) = releases.iter().position(|r| r.name == until.name) {
             releases.truncate(i + 1);
@@ -200,91 +192,5 @@ impl Chapterhouse {
             removed_in: Box::new(next.clone()),
             last: Box::new(last.clone()),
         })
-    }
-
-    /// The releases up to `until` that changed chapter `id`, newest first, each with its
-    /// editor note and the automatic summary.
-    pub fn history(
-        &self,
-        manual: &ManualId,
-        id: &str,
-        until: &Release,
-    ) -> Result<Vec<HistoryEntry>, AppError> {
-        let releases = self.releases_until(manual, until)?;
-        let mut entries = Vec::new();
-        let mut previous: Option<(Release, String, Chapter)> = None;
-        for release in releases {
-            let Some((blob, chapter)) = self.version_at(manual, &release, id, previous.as_ref())?
-            else {
-                previous = None;
-                continue;
-            };
-            if previous
-                .as_ref()
-                .is_some_and(|(_, old_blob, _)| *old_blob == blob)
-            {
-                continue;
-            }
-            let note = release
-                .notes
-                .get(&chapter.id)
-                .cloned()
-                .filter(|n| !n.is_empty());
-            match &previous {
-                None => entries.push(HistoryEntry {
-                    release: release.clone(),
-                    previous: None,
-                    note,
-                    summary: crate::notice::Notice::new_summary(chapter.kind).to_owned(),
-                }),
-                Some((before, _, old)) => {
-                    if let Some(update) = diff::compare_chapter(old, &chapter, None) {
-                        entries.push(HistoryEntry {
-                            release: release.clone(),
-                            previous: Some(before.clone()),
-                            note,
-                            summary: UpdatedChapter::summary(&update),
-                        });
-                    }
-                }
-            }
-            previous = Some((release, blob, chapter));
-        }
-        entries.reverse();
-        Ok(entries)
-    }
-
-    /// Chapter `id` at a release, with its blob: first at the path it had in the release
-    /// before (one tree lookup), else found in the release's contents.
-    fn version_at(
-        &self,
-        manual: &ManualId,
-        release: &Release,
-        id: &str,
-        previous: Option<&(Release, String, Chapter)>,
-    ) -> Result<Option<(String, Chapter)>, AppError> {
-        if let Some((_, old_blob, old)) = previous
-            && let Some(blob) = self.store.blob_at(&release.revision, manual, &old.path)?
-        {
-            if blob == *old_blob {
-                return Ok(Some((blob, old.clone())));
-            }
-            let file = StoredFile {
-                path: old.path.clone(),
-                blob: blob.clone(),
-            };
-            // A file that no longer parses, or now holds another chapter, is looked up
-            // the long way.
-            if let Ok(mut read) = self.store.read_chapters(manual, vec![file])
-                && read[0].id.as_str() == id
-            {
-                return Ok(Some((blob, read.remove(0))));
-            }
-        }
-        let contents = self.contents_at(manual, release)?;
-        let Some(entry) = contents.entry(id) else {
-            return Ok(None);
-        };
-        Ok(Some((entry.blob.clone(), self.read_entry(manual, entry)?)))
     }
 }
