@@ -50,7 +50,8 @@ fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
 }
 
 /// A typed header, read leniently: entity tags sent bare (`If-Match: 3f2a…`, as some
-/// clients send a revision) are read as if quoted.
+/// clients send a revision) are read as if quoted. Anything else that is neither `*` nor
+/// entity tags is refused, rather than read as a revision that never matches.
 fn entity_tags<H: headers::Header>(headers: &HeaderMap, name: &str) -> Result<Option<H>, WebError> {
     let unreadable = || {
         WebError::bad_request(format!(
@@ -72,6 +73,13 @@ fn entity_tags<H: headers::Header>(headers: &HeaderMap, name: &str) -> Result<Op
                 }
             })
             .collect();
+        let readable = match tags.as_slice() {
+            [any] if any == "*" => true,
+            tags => tags.iter().all(|t| t.parse::<ETag>().is_ok()),
+        };
+        if !readable {
+            return Err(unreadable());
+        }
         let value = HeaderValue::from_str(&tags.join(", ")).map_err(|_| unreadable())?;
         quoted.append(H::name(), value);
     }
