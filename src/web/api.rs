@@ -1,18 +1,16 @@
 //! The read side of the JSON API under `/api/v1` (SPEC §7), over the application.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::http::{Caching, Params, cached, param};
+use super::http::{Caching, Params, cached, date_param, param};
 use super::{AppState, WebError};
 use crate::app::AppError;
 use crate::content::ManualId;
@@ -36,31 +34,12 @@ pub(super) fn manual_id(text: &str) -> Result<ManualId, WebError> {
         .map_err(|_| WebError::from(AppError::UnknownManual(text.chars().take(80).collect())))
 }
 
-fn date_param(params: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, WebError> {
-    match param(params, name) {
-        None => Ok(None),
-        Some(text) => crate::content::parse_date(text)
-            .map(Some)
-            .map_err(|e| WebError::bad_request(format!("{name}: {e}"))),
-    }
-}
-
 /// `/healthz`: the server answers and its store can be read.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
     let manuals = state
         .run(|app| Ok(app.store().released_manuals()?.len()))
         .await?;
     Ok(Json(json!({ "status": "ok", "manuals": manuals })))
-}
-
-/// Anything else: a helpful 404.
-pub async fn not_found() -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::NOT_FOUND,
-        Json(
-            json!({ "error": "no such page; the API lives under /api/v1 (start with /api/v1/manuals)" }),
-        ),
-    )
 }
 
 async fn manuals(State(state): State<AppState>) -> Result<Json<Value>, WebError> {

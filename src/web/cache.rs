@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::error::answer_at;
 use super::http::not_modified;
+use super::{AppState, WebError};
 
 /// How long a current view is served before it is made again.
 const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -132,8 +133,14 @@ fn serve(request_headers: &HeaderMap, hit: Cached) -> Response {
     (hit.headers, hit.body).into_response()
 }
 
-/// Keeps a whole 200 answer that carries an ETag, and returns it.
-async fn keep(cache: &PageCache, key: String, generation: u64, response: Response) -> Response {
+/// Keeps a whole 200 answer to `path` that carries an ETag, and returns it.
+async fn keep(
+    cache: &PageCache,
+    key: String,
+    path: &str,
+    generation: u64,
+    response: Response,
+) -> Response {
     let Some(etag) = response
         .headers()
         .get(header::ETAG)
@@ -146,8 +153,12 @@ async fn keep(cache: &PageCache, key: String, generation: u64, response: Respons
         return response;
     }
     let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+    let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let cause = format!("{path}: the answer could not be read to be kept: {e}");
+            return answer_at(path, WebError::internal(cause));
+        }
     };
     let immutable = parts
         .headers
@@ -176,6 +187,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
     let today = state.today();
     let key = format!("{today} {}", request.uri());
+    let path = request.uri().path().to_owned();
     let cache = state.pages.clone();
     if let Some((hit, due)) = cache.get(&key) {
         if due && cache.claim_refresh(&key) {
@@ -190,7 +202,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 // Released however the refresh ends, panics included.
                 let _claim = Claim(cache.clone(), key.clone());
                 let response = next.run(refresh).await;
-                keep(&cache, key, generation, response).await;
+                keep(&cache, key, &path, generation, response).await;
             });
             return serve(&original, hit);
         }
@@ -198,5 +210,5 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
     let generation = cache.generation.load(Ordering::SeqCst);
     let response = next.run(request).await;
-    keep(&cache, key, generation, response).await
+    keep(&cache, key, &path, generation, response).await
 }

@@ -32,29 +32,17 @@ pub fn routes() -> Router<AppState> {
         .route("/manuals/{manual}/releases", axum::routing::post(publish))
 }
 
-/// Why a request was not let in.
-fn unauthorized(message: &str, invalid: bool) -> WebError {
-    WebError::new(StatusCode::UNAUTHORIZED, message.to_owned()).with_header(
-        header::WWW_AUTHENTICATE,
-        if invalid {
-            "Bearer realm=\"chapterhouse\", error=\"invalid_token\""
-        } else {
-            "Bearer realm=\"chapterhouse\""
-        },
-    )
-}
-
 /// The bearer token of a request (`Authorization: Bearer <token>`).
 fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
     if !headers.contains_key(header::AUTHORIZATION) {
-        return Err(unauthorized(
+        return Err(WebError::unauthorized(
             "this needs an editor's token: send Authorization: Bearer <token>",
             false,
         ));
     }
     match headers.typed_try_get::<Authorization<Bearer>>() {
         Ok(Some(auth)) if !auth.token().trim().is_empty() => Ok(auth.token().trim().to_owned()),
-        _ => Err(unauthorized(
+        _ => Err(WebError::unauthorized(
             "use Authorization: Bearer <token>, with a token from `chapterhouse editors add`",
             true,
         )),
@@ -62,7 +50,8 @@ fn bearer(headers: &HeaderMap) -> Result<String, WebError> {
 }
 
 /// A typed header, read leniently: entity tags sent bare (`If-Match: 3f2a…`, as some
-/// clients send a revision) are read as if quoted.
+/// clients send a revision) are read as if quoted. Anything else that is neither `*` nor
+/// entity tags is refused, rather than read as a revision that never matches.
 fn entity_tags<H: headers::Header>(headers: &HeaderMap, name: &str) -> Result<Option<H>, WebError> {
     let unreadable = || {
         WebError::bad_request(format!(
@@ -84,6 +73,13 @@ fn entity_tags<H: headers::Header>(headers: &HeaderMap, name: &str) -> Result<Op
                 }
             })
             .collect();
+        let readable = match tags.as_slice() {
+            [any] if any == "*" => true,
+            tags => tags.iter().all(|t| t.parse::<ETag>().is_ok()),
+        };
+        if !readable {
+            return Err(unreadable());
+        }
         let value = HeaderValue::from_str(&tags.join(", ")).map_err(|_| unreadable())?;
         quoted.append(H::name(), value);
     }
@@ -115,41 +111,16 @@ fn precondition(headers: &HeaderMap) -> Result<Precondition, WebError> {
 /// The editor behind a token, who must hold at least `role`.
 fn authorise(app: &Chapterhouse, token: &str, role: Role) -> Result<Editor, WebError> {
     let editor = app
-        .db()
-        .map_err(WebError::from)?
-        .editor_for_token(token)
-        .map_err(|e| WebError::internal(e.to_string()))?
-        .ok_or_else(|| unauthorized("this token is unknown or has been revoked", true))?;
+        .db()?
+        .editor_for_token(token)?
+        .ok_or_else(|| WebError::unauthorized("this token is unknown or has been revoked", true))?;
     if editor.role < role {
-        return Err(WebError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "this needs the {role} role; {} is an {}",
-                editor.name, editor.role
-            ),
-        ));
+        return Err(WebError::forbidden(format!(
+            "this needs the {role} role; {} is an {}",
+            editor.name, editor.role
+        )));
     }
     Ok(editor)
-}
-
-impl From<EditError> for WebError {
-    fn from(e: EditError) -> WebError {
-        let status = match &e {
-            EditError::Stale { .. }
-            | EditError::NoSuchRevision { .. }
-            | EditError::Exists { .. } => StatusCode::PRECONDITION_FAILED,
-            EditError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
-            EditError::UnknownChapter(_) => StatusCode::NOT_FOUND,
-            EditError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            EditError::App(_) => {
-                let EditError::App(inner) = e else {
-                    unreachable!()
-                };
-                return WebError::from(inner);
-            }
-        };
-        WebError::new(status, e.to_string())
-    }
 }
 
 /// Runs an editor's request: the token is checked on the same turn as the work.
@@ -217,12 +188,8 @@ async fn put_chapter(
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let precondition = precondition(&headers)?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| {
-        WebError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{manual}/{id}.md: not UTF-8 text"),
-        )
-    })?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| WebError::unprocessable(format!("{manual}/{id}.md: not UTF-8 text")))?;
     write(state, headers, manual, id, Some(text), precondition).await
 }
 
@@ -284,27 +251,26 @@ async fn publish(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
-    let unprocessable = |message: String| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, message);
     let request: PublishRequest = serde_json::from_slice(&body).map_err(|e| {
-        unprocessable(format!(
+        WebError::unprocessable(format!(
             "the request must be JSON {{\"name\": \"2024-05\", \"date\": \"2024-05-01\", \"notes\": {{\"chapter-id\": \"note\"}}}}: {e}"
         ))
     })?;
     let name: ReleaseName = request
         .name
         .parse()
-        .map_err(|e: crate::content::InvalidId| unprocessable(e.to_string()))?;
+        .map_err(|e: crate::content::InvalidId| WebError::unprocessable(e.to_string()))?;
     let date = request
         .date
         .as_deref()
         .map(crate::content::parse_date)
         .transpose()
-        .map_err(|e| unprocessable(format!("date: {e}")))?;
+        .map_err(|e| WebError::unprocessable(format!("date: {e}")))?;
     let mut notes = BTreeMap::new();
     for (id, note) in request.notes {
-        let id: ChapterId = id
-            .parse()
-            .map_err(|e: crate::content::InvalidId| unprocessable(format!("notes: {e}")))?;
+        let id: ChapterId = id.parse().map_err(|e: crate::content::InvalidId| {
+            WebError::unprocessable(format!("notes: {e}"))
+        })?;
         notes.insert(id, note.split_whitespace().collect::<Vec<_>>().join(" "));
     }
     let body = as_editor(&state, &headers, Role::Publisher, move |app, editor| {

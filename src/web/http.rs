@@ -1,8 +1,9 @@
-//! HTTP details shared by pages and API: ETags and caching, and error pages.
+//! HTTP details shared by pages and API: query parameters, ETags and caching.
 
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
 use headers::HeaderMapExt;
 use sha2::{Digest, Sha256};
 
@@ -18,6 +19,29 @@ pub fn param<'a>(
         .get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
+}
+
+/// A date parameter that is not `YYYY-MM-DD`; the API and the pages present it each
+/// their own way (see `error.rs`).
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {error}")]
+pub struct BadDate {
+    pub name: String,
+    pub error: crate::content::InvalidDate,
+}
+
+/// A date parameter (`?at=YYYY-MM-DD`); an empty one counts as absent.
+pub fn date_param(
+    params: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<NaiveDate>, BadDate> {
+    param(params, name)
+        .map(crate::content::parse_date)
+        .transpose()
+        .map_err(|error| BadDate {
+            name: name.to_owned(),
+            error,
+        })
 }
 
 /// How long a response may be reused.

@@ -7,6 +7,7 @@ mod editors;
 mod error;
 mod http;
 mod pages;
+mod site;
 mod subscriptions;
 
 pub use error::WebError;
@@ -132,7 +133,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(pages::routes())
         .merge(subscriptions::routes())
-        .fallback(pages::not_found)
+        .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::http::page_with_status;
-use super::pages::Site;
+use super::site::Site;
 use super::{AppState, WebError};
 use crate::app::{AppError, Chapterhouse};
 use crate::content::ManualId;

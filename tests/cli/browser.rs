@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -94,14 +95,63 @@ async fn browser(driver: &Driver, chromium: &std::path::Path) -> Client {
         .expect("a WebDriver session")
 }
 
-async fn text(client: &Client, css: &str) -> String {
+/// How long one step waits for what it checks (the next page, an element on it).
+const STEP: Duration = Duration::from_secs(20);
+
+/// Runs `check` until it gives a value, for at most [`STEP`]; it says what it saw when it
+/// gives none, and that is the failure's message.
+async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T, String>) -> T {
+    let started = Instant::now();
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(seen) if started.elapsed() > STEP => {
+                panic!("waited {STEP:?} for {what}; last saw {seen}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// Waits until the browser is at an address containing `part` (a click's navigation has
+/// happened), and returns the address.
+async fn arrive(client: &Client, part: &str) -> String {
+    eventually(&format!("an address containing {part:?}"), async || {
+        let url = client.current_url().await.map_err(|e| e.to_string())?;
+        if url.as_str().contains(part) {
+            Ok(url.to_string())
+        } else {
+            Err(url.to_string())
+        }
+    })
+    .await
+}
+
+/// Waits for an element of the page, and returns it.
+async fn element(client: &Client, locator: Locator<'_>) -> Element {
     client
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(STEP)
+        .for_element(locator)
         .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("waited {STEP:?} for {locator:?}: {e}"))
+}
+
+/// Waits until the element `css` shows `needle`, and returns all its text.
+async fn text_with(client: &Client, css: &str, needle: &str) -> String {
+    eventually(&format!("{css} showing {needle:?}"), async || {
+        let found = client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("no {css}: {e}"))?;
+        let text = found.text().await.map_err(|e| e.to_string())?;
+        if text.contains(needle) {
+            Ok(text)
+        } else {
+            Err(format!("{text:?}"))
+        }
+    })
+    .await
 }
 
 /// True when the page fits the window's width (no sideways scrolling on a phone).
@@ -144,39 +194,28 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         let c = browser(&driver, &chromium).await;
         // Search for an acronym from the home page.
         c.goto(&format!("{base}/")).await.unwrap();
+        let search = element(&c, Locator::Id("home-q")).await;
         assert!(
             fits_the_width(&c).await,
             "the home page scrolls sideways at 360 px"
         );
-        let search = c.find(Locator::Id("home-q")).await.unwrap();
         search.send_keys("LADO").await.unwrap();
-        c.find(Locator::Css("form.big-search button"))
+        element(&c, Locator::Css("form.big-search button"))
             .await
-            .unwrap()
             .click()
             .await
             .unwrap();
-        assert!(
-            c.current_url()
-                .await
-                .unwrap()
-                .as_str()
-                .contains("/search?q=LADO")
-        );
-        assert!(text(&c, "main").await.contains("chapters found"));
+        arrive(&c, "/search?q=LADO").await;
+        text_with(&c, "main", "chapters found").await;
         // Open the chapter.
-        c.find(Locator::LinkText(
-            "Allegations Against People who Work with Children",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-        assert_eq!(
-            text(&c, "h1").await,
-            "Allegations Against People who Work with Children"
-        );
+        let title = "Allegations Against People who Work with Children";
+        element(&c, Locator::LinkText(title))
+            .await
+            .click()
+            .await
+            .unwrap();
+        arrive(&c, "/manuals/children/chapters/").await;
+        assert_eq!(text_with(&c, "h1", title).await, title);
         assert!(
             fits_the_width(&c).await,
             "the chapter page scrolls sideways at 360 px"
@@ -187,35 +226,35 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         ))
         .await
         .unwrap();
-        c.find(Locator::LinkText("What changed last"))
+        element(&c, Locator::LinkText("What changed last"))
             .await
-            .unwrap()
             .click()
             .await
             .unwrap();
-        assert!(text(&c, "h1").await.starts_with("Changes to"));
-        let marks = c
-            .find_all(Locator::Css(".diff ins, .diff del"))
-            .await
-            .unwrap();
-        assert!(!marks.is_empty(), "no insertions or deletions marked");
+        arrive(&c, "/section-47-enquiries/diff").await;
+        assert!(
+            text_with(&c, "h1", "Changes to")
+                .await
+                .starts_with("Changes to")
+        );
+        element(&c, Locator::Css(".diff ins, .diff del")).await;
         // Last month's version, from the chapter's history.
         c.goto(&format!(
             "{base}/manuals/children/chapters/section-47-enquiries/history"
         ))
         .await
         .unwrap();
-        c.find(Locator::Css("a[href$='?release=2024-03']"))
+        element(&c, Locator::Css("a[href$='?release=2024-03']"))
             .await
-            .unwrap()
             .click()
             .await
             .unwrap();
-        let banner = c.find(Locator::Css(".past-banner")).await.unwrap();
+        arrive(&c, "/section-47-enquiries?release=2024-03").await;
+        text_with(&c, ".past-banner", "release 2024-03").await;
+        let banner = element(&c, Locator::Css(".past-banner")).await;
         assert!(banner.is_displayed().await.unwrap());
-        assert!(banner.text().await.unwrap().contains("release 2024-03"));
         // Keyboard users can skip to the content.
-        let skip = c.find(Locator::Css("a.skip")).await.unwrap();
+        let skip = element(&c, Locator::Css("a.skip")).await;
         assert_eq!(skip.attr("href").await.unwrap().as_deref(), Some("#main"));
         c
     });
@@ -260,10 +299,9 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         ))
         .await
         .unwrap();
-        let meta = text(&c, "article .meta").await;
-        assert!(meta.contains("Current as of release browser-1"), "{meta}");
-        assert!(text(&c, ".toc").await.contains("14. Browser check"));
-        assert!(text(&c, ".history").await.contains("Section 14 added."));
+        text_with(&c, "article .meta", "Current as of release browser-1").await;
+        text_with(&c, ".toc", "14. Browser check").await;
+        text_with(&c, ".history", "Section 14 added.").await;
         c.close().await.unwrap();
     });
 }

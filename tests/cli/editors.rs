@@ -1,5 +1,6 @@
 //! Editors (SPEC §6 `editors add`, §7 editor endpoints): tokens, chapter writes guarded by
-//! If-Match, validation, races, the draft preview and publishing through the API.
+//! If-Match and If-None-Match (RFC 9110), validation, races, the draft preview and publishing
+//! through the API.
 
 use std::process::Command;
 
@@ -74,17 +75,39 @@ impl Newsroom {
         if_match: Option<&str>,
         text: &str,
     ) -> crate::support::Answer {
+        let conditions: Vec<_> = if_match.map(|m| ("if-match", m)).into_iter().collect();
+        self.put_if(token, id, &conditions, text)
+    }
+
+    /// A PUT with these conditional headers (`if-match`, `if-none-match`).
+    fn put_if(
+        &self,
+        token: &str,
+        id: &str,
+        conditions: &[(&str, &str)],
+        text: &str,
+    ) -> crate::support::Answer {
         let auth = bearer(token);
         let mut headers = vec![("authorization", auth.as_str())];
-        if let Some(m) = if_match {
-            headers.push(("if-match", m));
-        }
+        headers.extend_from_slice(conditions);
         self.server.send(
             "PUT",
             &format!("/api/v1/manuals/m/chapters/{id}"),
             &headers,
             text.to_owned(),
         )
+    }
+
+    /// The chapter's Markdown as the draft has it.
+    fn draft_text(&self, id: &str) -> String {
+        let answer = self.server.fetch(
+            &format!("/api/v1/manuals/m/draft/chapters/{id}"),
+            &[("authorization", &bearer(&self.editor))],
+        );
+        answer.json()["markdown"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     fn git_log(&self) -> String {
@@ -242,6 +265,148 @@ fn a_stale_edit_is_refused_and_the_colleagues_edit_survives() {
             "Eve <eve@example.org> Edit m/strategy\nEve <eve@example.org> Edit m/neglect\n"
         ),
         "{log}"
+    );
+}
+
+#[test]
+fn a_revision_is_matched_whether_it_is_sent_quoted_or_bare() {
+    let n = newsroom();
+    let bare = n.draft_revision("neglect");
+    let first = n.put(
+        &n.editor,
+        "neglect",
+        Some(&bare),
+        &chapter("Neglect", "Sent with a bare revision.\n"),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    let quoted = format!("\"{}\"", n.draft_revision("neglect"));
+    let second = n.put(
+        &n.editor,
+        "neglect",
+        Some(&quoted),
+        &chapter("Neglect", "Sent with a quoted revision.\n"),
+    );
+    assert_eq!(second.status, 200, "{}", second.body);
+    // A quoted revision that is out of date is as stale as a bare one.
+    let stale = n.put(
+        &n.editor,
+        "neglect",
+        Some(&format!("\"{bare}\"")),
+        &chapter("Neglect", "Sent with an old revision.\n"),
+    );
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(
+        n.draft_text("neglect")
+            .contains("Sent with a quoted revision.")
+    );
+}
+
+#[test]
+fn if_match_star_writes_an_existing_chapter_and_refuses_a_missing_one() {
+    let n = newsroom();
+    let existing = n.put_if(
+        &n.editor,
+        "neglect",
+        &[("if-match", "*")],
+        &chapter("Neglect", "Written over whatever it said.\n"),
+    );
+    assert_eq!(existing.status, 200, "{}", existing.body);
+    assert!(
+        n.draft_text("neglect")
+            .contains("Written over whatever it said.")
+    );
+    let refs_before = n.server.ws.refs();
+    let missing = n.put_if(
+        &n.editor,
+        "fgm",
+        &[("if-match", "*")],
+        &chapter("Female Genital Mutilation", "Text.\n"),
+    );
+    assert_eq!(missing.status, 412, "{}", missing.body);
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+    assert_eq!(
+        n.server.ws.refs(),
+        refs_before,
+        "a refused write moved a ref"
+    );
+}
+
+#[test]
+fn if_none_match_star_creates_a_chapter_but_never_overwrites_one() {
+    let n = newsroom();
+    let created = n.put_if(
+        &n.editor,
+        "fgm",
+        &[("if-none-match", "*")],
+        &chapter("Female Genital Mutilation", "Mandatory reporting.\n"),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    // A colleague edits a chapter; creating it again must not overwrite their text.
+    let base = n.draft_revision("neglect");
+    let colleague = n.put(
+        &n.editor,
+        "neglect",
+        Some(&base),
+        &chapter("Neglect", "The colleague's text.\n"),
+    );
+    assert_eq!(colleague.status, 200, "{}", colleague.body);
+    let refs_before = n.server.ws.refs();
+    let again = n.put_if(
+        &n.publisher,
+        "neglect",
+        &[("if-none-match", "*")],
+        &chapter("Neglect", "Created from scratch.\n"),
+    );
+    assert_eq!(again.status, 412, "{}", again.body);
+    assert!(
+        again.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("exists already")
+    );
+    assert!(n.draft_text("neglect").contains("The colleague's text."));
+    assert_eq!(
+        n.server.ws.refs(),
+        refs_before,
+        "a refused write moved a ref"
+    );
+    assert!(!n.git_log().contains("Pat <"));
+}
+
+#[test]
+fn an_unreadable_if_match_is_a_bad_request_and_changes_nothing() {
+    let n = newsroom();
+    let base = n.draft_revision("neglect");
+    let refs_before = n.server.ws.refs();
+    for unreadable in [
+        "\"unterminated".to_owned(),
+        format!("*, \"{base}\""),
+        "révision".to_owned(),
+    ] {
+        let answer = n.put(
+            &n.editor,
+            "neglect",
+            Some(&unreadable),
+            &chapter("Neglect", "Never written.\n"),
+        );
+        assert_eq!(answer.status, 400, "{unreadable}: {}", answer.body);
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("If-Match")
+        );
+    }
+    assert!(!n.draft_text("neglect").contains("Never written."));
+    assert_eq!(
+        n.server.ws.refs(),
+        refs_before,
+        "a refused write moved a ref"
     );
 }
 

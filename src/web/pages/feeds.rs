@@ -1,0 +1,76 @@
+//! Atom feeds of release notices: all manuals' at `/feed.atom`, one manual's at
+//! `/manuals/{manual}/feed.atom`.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use super::{manual_id, run_page};
+use crate::app::{AppError, Chapterhouse};
+use crate::content::ManualId;
+use crate::notice::{Notice, atom_feed};
+use crate::web::AppState;
+use crate::web::http::{Caching, cached};
+
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+
+/// Feeds list at most this many releases.
+const FEED_ENTRIES: usize = 30;
+
+/// The notices of a manual's latest releases in force, newest first.
+fn feed_notices(app: &Chapterhouse, manual: &ManualId) -> Result<Vec<Notice>, AppError> {
+    let today = app.today();
+    app.releases(manual)?
+        .iter()
+        .rev()
+        .filter(|r| r.in_force_on(today))
+        .take(FEED_ENTRIES)
+        .map(|release| Ok((*app.release_notice(manual, release)?).clone()))
+        .collect()
+}
+
+pub async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    run_page(&state, move |app| {
+        let mut notices = Vec::new();
+        for manual in app.store().released_manuals().map_err(AppError::from)? {
+            notices.extend(feed_notices(app, &manual)?);
+        }
+        notices.sort_by_key(|n| std::cmp::Reverse(n.to.date));
+        notices.truncate(FEED_ENTRIES);
+        let links = app.links();
+        let xml = atom_feed(
+            "Safeguarding procedures: releases",
+            &format!(
+                "{}/feed.atom",
+                app.config().server.public_url.trim_end_matches('/')
+            ),
+            &notices,
+            &links,
+        );
+        Ok(cached(&headers, ATOM, xml, Caching::Revalidate))
+    })
+    .await
+}
+
+pub async fn manual_feed(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    run_page(&state, move |app| {
+        let manual = manual_id(&manual)?;
+        let notices = feed_notices(app, &manual)?;
+        let links = app.links();
+        let title = notices
+            .first()
+            .map_or_else(|| manual.to_string(), |n| n.manual_title.clone());
+        let xml = atom_feed(
+            &format!("{title}: releases"),
+            &links.manual_feed(&manual),
+            &notices,
+            &links,
+        );
+        Ok(cached(&headers, ATOM, xml, Caching::Revalidate))
+    })
+    .await
+}
