@@ -42,6 +42,23 @@ impl Release {
         releases.iter().rev().find(|r| r.in_force_on(day))
     }
 
+    /// The releases that have come into force by `day` (oldest first): all but the
+    /// scheduled ones.
+    pub fn published_by(releases: &[Release], day: NaiveDate) -> &[Release] {
+        let scheduled = releases
+            .iter()
+            .rev()
+            .take_while(|r| !r.in_force_on(day))
+            .count();
+        &releases[..releases.len() - scheduled]
+    }
+
+    /// What a reader is shown by default: the release in force on `day`, or the latest
+    /// (scheduled) one while none is in force yet.
+    pub fn shown_on(releases: &[Release], day: NaiveDate) -> Option<&Release> {
+        Release::in_force(releases, day).or_else(|| releases.last())
+    }
+
     /// The release before `release` in a manual's releases, oldest first.
     pub fn previous<'r>(releases: &'r [Release], release: &Release) -> Option<&'r Release> {
         let i = releases.iter().position(|r| r.name == release.name)?;

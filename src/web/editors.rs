@@ -211,7 +211,9 @@ async fn write(
     text: Option<String>,
     precondition: Precondition,
 ) -> Result<Response, WebError> {
-    let response = as_editor(&state, &headers, Role::Editor, move |app, editor| {
+    // A saved chapter is in the draft only, which readers' pages never show: the kept
+    // pages stay valid until a release is published.
+    as_editor(&state, &headers, Role::Editor, move |app, editor| {
         let written = app.edit_chapter(&ChapterEdit {
             manual,
             id,
@@ -230,9 +232,7 @@ async fn write(
             None => (status, body).into_response(),
         })
     })
-    .await;
-    state.written();
-    response
+    .await
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ use axum::response::Response;
 
 use super::{ReleaseView, manual_id, run_page};
 use crate::diff::chapter::{Part, SectionStatus, section_diffs};
+use crate::store::Release;
 use crate::web::AppState;
 use crate::web::error::PageError;
 use crate::web::http::{Caching, Params, page, param};
@@ -74,22 +75,16 @@ pub async fn chapter_diff(
     run_page(&state, move |app| {
         let manual = manual_id(&manual)?;
         let releases = app.releases(&manual)?;
-        let current = app.current_release(&manual)?.unwrap_or_else(|| {
-            releases
-                .last()
-                .expect("a manual with releases has a last one")
-                .clone()
-        });
         let to = match param(&params, "to") {
             Some(name) => app.resolve_release(&manual, None, Some(name))?,
-            None => current,
+            None => Release::shown_on(&releases, app.today())
+                .expect("a manual with releases shows one")
+                .clone(),
         };
         let from = match param(&params, "from") {
             Some(name) => app.resolve_release(&manual, None, Some(name))?,
-            None => {
-                let i = releases.iter().position(|r| r.name == to.name).unwrap_or(0);
-                releases[i.saturating_sub(1)].clone()
-            }
+            // The first release is compared with itself: nothing came before it.
+            None => Release::previous(&releases, &to).unwrap_or(&to).clone(),
         };
         let old = app.chapter_at(&manual, &from, &id)?;
         let new = app.chapter_at(&manual, &to, &id)?;

@@ -9,6 +9,7 @@ use super::{manual_id, run_page};
 use crate::app::{AppError, Chapterhouse};
 use crate::content::ManualId;
 use crate::notice::{Notice, atom_feed};
+use crate::store::Release;
 use crate::web::AppState;
 use crate::web::http::{Caching, cached};
 
@@ -19,11 +20,10 @@ const FEED_ENTRIES: usize = 30;
 
 /// The notices of a manual's latest releases in force, newest first.
 fn feed_notices(app: &Chapterhouse, manual: &ManualId) -> Result<Vec<Notice>, AppError> {
-    let today = app.today();
-    app.releases(manual)?
+    let releases = app.releases(manual)?;
+    Release::published_by(&releases, app.today())
         .iter()
         .rev()
-        .filter(|r| r.in_force_on(today))
         .take(FEED_ENTRIES)
         .map(|release| Ok((*app.release_notice(manual, release)?).clone()))
         .collect()
