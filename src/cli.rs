@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{Chapterhouse, Import, read_notes};
 use crate::config::Config;
 use crate::content::{ManualId, ReleaseName};
-use crate::db::{Frequency, NewEditor, NewSubscriber, Role, Subscribed};
+use crate::db::{Frequency, NewEditor, NewSubscriber, Role, Subscribed, subscription_letter};
 use crate::digest::{self, Period};
 use crate::mail::Mailer;
 use crate::notice::Format;
@@ -376,7 +376,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 EditorsCommand::Add { name, email, role } => {
                     let role: Role = role.parse()?;
                     let (editor, token) = db.add_editor(&NewEditor { name, email, role })?;
-                    write_stdout(&format!("{token}\n"))?;
+                    write_stdout(&format!("{}\n", token.as_str()))?;
                     eprintln!(
                         "added editor {} ({} <{}>, {}); keep the token above: it is not shown again",
                         editor.id, editor.name, editor.email, editor.role
@@ -419,7 +419,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()?;
             // The SMTP pool lives (and is dropped) within the runtime.
             let _inside = runtime.enter();
-            let mailer = Mailer::new(app.config())?;
+            let mailer = Mailer::new(app.config(), app.clock())?;
             let report = runtime.block_on(digest::deliver(&plan, &db, &mailer, retry))?;
             write_stdout(&format!(
                 "digest {period}: {} sent, {} skipped as already sent, {} failed, {} deferred to the next run\n",
@@ -464,7 +464,7 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
                 frequency,
                 confirmed,
             })?;
-            let letter = digest::subscription_letter(&db, &app.links(), &outcome)?;
+            let letter = subscription_letter(&db, &app.links(), &outcome)?;
             let (subscriber, what) = match &outcome {
                 Subscribed::New { subscriber, .. } => (subscriber, "added"),
                 Subscribed::Unconfirmed { subscriber, .. } => {
@@ -488,10 +488,9 @@ fn subscribers(config: Config, command: SubscribersCommand) -> anyhow::Result<()
                     .enable_all()
                     .build()?;
                 let _inside = runtime.enter();
-                let mailer = Mailer::new(app.config())?;
-                let message = mailer.message(&letter)?;
+                let mailer = Mailer::new(app.config(), app.clock())?;
                 runtime
-                    .block_on(mailer.send(message, &letter.id))
+                    .block_on(mailer.send(&letter))
                     .map_err(|e| anyhow::anyhow!("the email to {} was not sent: {e}", letter.to))?;
                 out.push_str(&format!("; emailed through {}", mailer.describe()));
             }
@@ -571,7 +570,7 @@ fn import_subscribers(
         .enable_all()
         .build()?;
     let _inside = runtime.enter();
-    let mailer = Mailer::new(app.config())?;
+    let mailer = Mailer::new(app.config(), app.clock())?;
     let links = app.links();
     let (mut added, mut updated, mut unchanged) = (0, 0, 0);
     let mut refused = Vec::new();
@@ -601,9 +600,8 @@ fn import_subscribers(
                     }
                     Subscribed::Existing { updated: false, .. } => unchanged += 1,
                 }
-                if let Some(letter) = digest::subscription_letter(&db, &links, &outcome)? {
-                    let message = mailer.message(&letter)?;
-                    if let Err(e) = runtime.block_on(mailer.send(message, &letter.id)) {
+                if let Some(letter) = subscription_letter(&db, &links, &outcome)? {
+                    if let Err(e) = runtime.block_on(mailer.send(&letter)) {
                         refused.push(format!(
                             "line {line}: saved, but the confirmation email was not sent: {e}"
                         ));
