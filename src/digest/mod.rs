@@ -23,6 +23,8 @@ mod deliver;
 mod period;
 mod plan;
 pub mod schedule;
+#[cfg(test)]
+mod tests;
 
 pub use compose::{Heading, Plan, Recipient, compose};
 pub use deliver::{Retry, deliver};

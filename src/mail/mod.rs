@@ -8,6 +8,8 @@ mod outbox;
 mod parts;
 mod relay;
 mod smtp;
+#[cfg(test)]
+mod tests;
 
 pub use memory::{Memory, SentMail};
 pub use outbox::Outbox;

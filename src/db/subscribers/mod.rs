@@ -11,6 +11,8 @@ mod confirmations;
 mod ledger;
 mod letters;
 mod records;
+#[cfg(test)]
+mod tests;
 mod tokens;
 
 pub use ledger::{Delivery, DeliveryState};
