@@ -20,4 +20,5 @@ pub mod sample;
 pub mod search;
 pub mod startup;
 pub mod store;
+pub mod tokens;
 pub mod web;

@@ -33,7 +33,7 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("chapterhouse listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    let mailer = Arc::new(Mailer::new(app.config())?);
+    let mailer = Arc::new(Mailer::new(app.config(), app.clock())?);
     let state = crate::web::AppState::new(app.clone(), mailer.clone())?;
     let scheduler = if app.config().digest.enabled {
         Some(crate::digest::schedule::start(app.clone(), mailer).await?)

@@ -5,11 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::{Db, DbError};
 use crate::store::Author;
+use crate::tokens::{Token, random_token, same, sha256};
 
 /// What an editor may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -84,31 +83,21 @@ pub enum EditorError {
 /// Tokens look like `chx_<editor id>_<64 hex digits>`.
 const TOKEN_PREFIX: &str = "chx_";
 
-fn hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
-fn random_secret() -> Result<String, EditorError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| EditorError::Invalid(format!("no randomness for a token: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 impl Db {
     /// Adds an editor; returns the editor and their token (shown this once).
-    pub fn add_editor(&self, new: &NewEditor) -> Result<(Editor, String), EditorError> {
+    pub fn add_editor(&self, new: &NewEditor) -> Result<(Editor, Token), EditorError> {
         let conn = self.conn()?;
         // The name and address become a git author: the same rules apply.
         let author: Author = format!("{} <{}>", new.name.trim(), new.email.trim())
             .parse()
             .map_err(EditorError::Invalid)?;
-        let secret = random_secret()?;
+        let secret = random_token()
+            .map_err(|e| EditorError::Invalid(format!("no randomness for a token: {e}")))?;
         let now = self.now();
         conn
             .execute(
                 "INSERT INTO editors (name, email, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![author.name, author.email, new.role.to_string(), hash(&secret), now],
+                params![author.name, author.email, new.role.to_string(), sha256(secret.as_str().as_bytes()), now],
             )
             .map_err(|e| self.err(e))?;
         let id = conn.last_insert_rowid();
@@ -119,7 +108,7 @@ impl Db {
                 email: author.email,
                 role: new.role,
             },
-            format!("{TOKEN_PREFIX}{id}_{secret}"),
+            Token::new(format!("{TOKEN_PREFIX}{id}_{}", secret.as_str())),
         ))
     }
 
@@ -153,7 +142,7 @@ impl Db {
         let Some((name, email, role, stored)) = row else {
             return Ok(None);
         };
-        if !bool::from(hash(secret).ct_eq(&stored)) {
+        if !same(&sha256(secret.as_bytes()), &stored) {
             return Ok(None);
         }
         Ok(Some(Editor {
@@ -236,8 +225,9 @@ mod tests {
                 role: Role::Publisher,
             })
             .unwrap();
-        assert_eq!(db.editor_for_token(&token).unwrap(), Some(editor.clone()));
-        let mut wrong = token.clone();
+        let token = token.as_str();
+        assert_eq!(db.editor_for_token(token).unwrap(), Some(editor.clone()));
+        let mut wrong = token.to_owned();
         wrong.pop();
         wrong.push(if token.ends_with('0') { '1' } else { '0' });
         for bad in [
@@ -252,7 +242,7 @@ mod tests {
             assert_eq!(db.editor_for_token(bad).unwrap(), None, "{bad}");
         }
         db.revoke_editor(editor.id).unwrap();
-        assert_eq!(db.editor_for_token(&token).unwrap(), None);
+        assert_eq!(db.editor_for_token(token).unwrap(), None);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! chapterhouse's own records (editors now; subscribers and deliveries later) in one SQLite
+//! chapterhouse's own records (editors, subscribers, the delivery ledger) in one SQLite
 //! file in the data folder. Its schema moves forward by numbered migrations, recorded in
 //! SQLite's `user_version`; each runs in a transaction, so a failed one leaves the file
 //! as it was.
@@ -8,8 +8,8 @@ mod subscribers;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
 pub use subscribers::{
-    CONFIRMATION_LIFETIME, Delivery, DeliveryState, Frequency, NewSubscriber, Subscribed,
-    Subscriber, SubscriberError, normalise_address,
+    CONFIRMATION_LIFETIME, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
+    Subscribed, Subscriber, SubscriberError, TokenKey, normalise_address, subscription_letter,
 };
 
 use std::path::Path;

@@ -2,9 +2,9 @@
 //! start, when the last one was missed), and immediate notices within a minute of a release
 //! coming into force.
 //!
-//! Runs never overlap. Each plans on a blocking thread (it reads the store and the
-//! database beside the site's readers), then delivers on the one runtime, while the site
-//! goes on serving.
+//! Runs never overlap. Each is [`run_monthly`] or [`run_immediate`], the same functions
+//! tests call: they plan on a blocking thread (reading the store and the database beside
+//! the site's readers), then deliver on the one runtime while the site goes on serving.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -13,16 +13,11 @@ use chrono_tz::Tz;
 use croner::Cron;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use super::{Period, Plan, Retry, deliver, immediate_plans, monthly_plan};
+use super::{DigestError, Period, Report, run_immediate, run_monthly};
 use crate::app::Chapterhouse;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::Db;
 use crate::mail::Mailer;
-
-/// How far back a release's immediate notice is still owed (a server down for longer does
-/// not flood subscribers with old news; the monthly digest has it).
-const IMMEDIATE_WINDOW_DAYS: i64 = 7;
 
 /// The schedule, checked.
 pub struct Schedule {
@@ -65,64 +60,44 @@ struct Runner {
 }
 
 impl Runner {
-    /// Plans on a blocking thread, then delivers.
+    /// Runs one digest run unless another is under way, and logs how it went.
     async fn run(
         &self,
         what: &'static str,
-        make: impl FnOnce(&Chapterhouse, &Db) -> anyhow::Result<Vec<Plan>> + Send + 'static,
+        period: Option<Period>,
+        run: impl Future<Output = Result<Report, DigestError>>,
     ) {
         let Ok(_one_at_a_time) = self.running.try_lock() else {
             tracing::info!(what, "a digest run is under way; this one is skipped");
             return;
         };
-        let planned = self
-            .app
-            .blocking(move |app| -> anyhow::Result<(Vec<Plan>, Db)> {
-                let db = app.db()?.clone();
-                Ok((make(app, &db)?, db))
-            })
-            .await
-            .map_err(anyhow::Error::from)
-            .and_then(|planned| planned);
-        let (plans, db) = match planned {
-            Ok(planned) => planned,
-            Err(e) => {
-                tracing::error!(what, error = %e, "digest run not planned");
-                return;
+        let period = period.map(|p| p.to_string());
+        match run.await {
+            Ok(report) => {
+                tracing::info!(
+                    what,
+                    period = period.as_deref(),
+                    sent = report.sent,
+                    skipped = report.skipped,
+                    failed = report.failed,
+                    deferred = report.deferred,
+                    "digest run"
+                );
             }
-        };
-        let retry = Retry::from_config(self.app.config());
-        for plan in &plans {
-            match deliver(plan, &db, &self.mailer, retry).await {
-                Ok(report) => {
-                    tracing::info!(what, period = %plan.key, sent = report.sent, skipped = report.skipped,
-                        failed = report.failed, deferred = report.deferred, "digest run");
-                }
-                Err(e) => {
-                    tracing::error!(what, error = %e, "digest run failed; the next run resumes it");
-                    return;
-                }
+            Err(e) => {
+                tracing::error!(what, error = %e, "digest run failed; the next run resumes it");
             }
         }
     }
 
     async fn monthly(&self, period: Period) {
-        self.run("monthly digest", move |app, db| {
-            Ok(vec![monthly_plan(app, db, period)?])
-        })
-        .await;
+        let run = run_monthly(&self.app, &self.mailer, period);
+        self.run("monthly digest", Some(period), run).await;
     }
 
     async fn immediate(&self) {
-        self.run("release notices", |app, db| {
-            Ok(immediate_plans(
-                app,
-                db,
-                app.today(),
-                IMMEDIATE_WINDOW_DAYS,
-            )?)
-        })
-        .await;
+        let run = run_immediate(&self.app, &self.mailer);
+        self.run("release notices", None, run).await;
     }
 }
 

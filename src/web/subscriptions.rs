@@ -21,7 +21,9 @@ use super::site::Site;
 use super::{AppState, WebError};
 use crate::app::{AppError, Chapterhouse};
 use crate::content::ManualId;
-use crate::db::{Frequency, NewSubscriber, Subscribed, SubscriberError};
+use crate::db::{
+    Frequency, LetterError, NewSubscriber, Subscribed, SubscriberError, subscription_letter,
+};
 use crate::mail::Letter;
 
 pub fn routes() -> Router<AppState> {
@@ -90,9 +92,12 @@ impl From<SubscriberError> for WebError {
     }
 }
 
-impl From<crate::digest::DigestError> for WebError {
-    fn from(e: crate::digest::DigestError) -> WebError {
-        WebError::internal(e.to_string())
+impl From<LetterError> for WebError {
+    fn from(e: LetterError) -> WebError {
+        match e {
+            LetterError::Subscribers(e) => WebError::from(e),
+            LetterError::Template(e) => WebError::internal(e.to_string()),
+        }
     }
 }
 
@@ -128,24 +133,15 @@ async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
                 frequency,
                 confirmed: false,
             })?;
-            Ok(crate::digest::subscription_letter(
-                db,
-                &app.links(),
-                &outcome,
-            )?)
+            Ok(subscription_letter(db, &app.links(), &outcome)?)
         })
         .await??;
     if let Some(letter) = letter {
         let mailer = state.mailer.clone();
         // Sent after answering: the answer must not depend on whether the address exists.
         tokio::spawn(async move {
-            match mailer.message(&letter) {
-                Ok(message) => {
-                    if let Err(e) = mailer.send(message, &letter.id).await {
-                        tracing::warn!(to = %letter.to, error = %e, "subscription email not sent");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "subscription email not built"),
+            if let Err(e) = mailer.send(&letter).await {
+                tracing::warn!(to = %letter.to, error = %e, "subscription email not sent");
             }
         });
     }

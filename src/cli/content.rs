@@ -1,0 +1,185 @@
+//! The content commands: `import`, `diff`, `search` and `reindex`.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::{blocking, parse_date, write_stdout};
+use crate::app::{Chapterhouse, Import, read_notes};
+use crate::config::Config;
+use crate::content::{ManualId, ReleaseName};
+use crate::notice::Format;
+use crate::search::{SearchRequest, SearchResults};
+use crate::store::Author;
+
+/// `import`'s arguments, as given.
+pub(super) struct Snapshot {
+    pub snapshot_dir: PathBuf,
+    pub manual: String,
+    pub release: String,
+    pub date: Option<String>,
+    pub notes: Option<PathBuf>,
+    pub author: Option<String>,
+}
+
+/// `search`'s arguments, as given.
+pub(super) struct Search {
+    pub query: String,
+    pub manual: Option<String>,
+    pub at: Option<String>,
+    pub limit: Option<String>,
+    pub format: String,
+}
+
+/// `import`: makes the manual equal to the snapshot folder and publishes the release.
+pub(super) async fn import(config: Config, given: Snapshot) -> anyhow::Result<()> {
+    let manual: ManualId = given.manual.parse()?;
+    let release: ReleaseName = given.release.parse()?;
+    let date = given.date.as_deref().map(parse_date).transpose()?;
+    let author: Author = match given.author {
+        Some(a) => a.parse().map_err(anyhow::Error::msg)?,
+        None => config
+            .store
+            .import_author
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("store.import_author: {e}"))?,
+    };
+    let release = blocking(move || {
+        let notes = given
+            .notes
+            .map(|f| read_notes(&f))
+            .transpose()?
+            .unwrap_or_default();
+        let app = Chapterhouse::open(config)?;
+        Ok(app.import(&Import {
+            snapshot_dir: given.snapshot_dir,
+            manual,
+            release,
+            date,
+            notes,
+            author,
+        })?)
+    })
+    .await?;
+    write_stdout(&format!(
+        "published {}/{} ({}) at revision {}\n",
+        release.manual,
+        release.name,
+        release.date,
+        &release.revision.as_str()[..12]
+    ))
+}
+
+/// `diff`: the notice of what changed between two releases.
+pub(super) async fn diff(
+    config: Config,
+    manual: String,
+    from: Option<String>,
+    to: Option<String>,
+    format: String,
+) -> anyhow::Result<()> {
+    let manual: ManualId = manual.parse()?;
+    let format: Format = format.parse().map_err(anyhow::Error::msg)?;
+    let out = blocking(move || {
+        let app = crate::startup::open(config)?;
+        let notice = app.notice(&manual, from.as_deref(), to.as_deref())?;
+        Ok(notice.render(format, &app.links()))
+    })
+    .await?;
+    write_stdout(&out)
+}
+
+/// `search`: the chapters in force today, or on a past date, that match.
+pub(super) async fn search(config: Config, given: Search) -> anyhow::Result<()> {
+    let manual = given.manual.map(|m| m.parse::<ManualId>()).transpose()?;
+    let at_given = given.at.is_some();
+    let at = given.at.as_deref().map(parse_date).transpose()?;
+    let limit = match given.limit {
+        None => config.search.default_limit,
+        Some(l) => crate::search::parse_limit(&l).map_err(|e| anyhow::anyhow!("--{e}"))?,
+    };
+    let json = match given.format.as_str() {
+        "json" => true,
+        "text" => false,
+        other => anyhow::bail!("unknown format {other:?}: use text or json"),
+    };
+    let query = given.query;
+    let (results, at) = blocking(move || {
+        let app = crate::startup::open(config)?;
+        let at = at.unwrap_or_else(|| app.today());
+        let request = SearchRequest {
+            query,
+            manual,
+            at,
+            limit,
+        };
+        Ok((app.search(&request)?, at))
+    })
+    .await?;
+    let out = if json {
+        let mut s = serde_json::to_string_pretty(&results)?;
+        s.push('\n');
+        s
+    } else {
+        search_text(&results, at_given.then_some(at))
+    };
+    write_stdout(&out)
+}
+
+/// `reindex`: the search index rebuilt from the store alone.
+pub(super) async fn reindex(config: Config) -> anyhow::Result<()> {
+    let dir = blocking(move || {
+        let app = Chapterhouse::open(config)?;
+        app.reindex()?;
+        Ok(app.config().index_dir())
+    })
+    .await?;
+    write_stdout(&format!("rebuilt the search index in {}\n", dir.display()))
+}
+
+/// Search results as text: one numbered hit per paragraph, matches in *asterisks*.
+fn search_text(results: &SearchResults, at: Option<NaiveDate>) -> String {
+    use std::fmt::Write;
+    let when = at.map_or_else(
+        || "in force today".to_owned(),
+        |d| format!("in force on {d}"),
+    );
+    let mut out = match results.total {
+        0 => format!("No chapters {when} match \"{}\".\n", results.query),
+        1 => format!("1 chapter {when} matches \"{}\".\n", results.query),
+        n => format!("{n} chapters {when} match \"{}\".\n", results.query),
+    };
+    if results.fuzzy {
+        out.push_str("(No exact matches for some words: showing close spellings.)\n");
+    }
+    for (i, hit) in results.hits.iter().enumerate() {
+        let release = hit.release.as_deref().unwrap_or("-");
+        let _ = write!(
+            out,
+            "\n{}. {}\n   {}/{} (release {release})\n",
+            i + 1,
+            hit.title,
+            hit.manual,
+            hit.id
+        );
+        if !hit.snippet.is_empty() {
+            let _ = writeln!(out, "   {}", snippet_text(&hit.snippet));
+        }
+    }
+    if results.total == 0 {
+        out.push_str("\nTry fewer or more general words, check the spelling, or use the full name of an acronym.\n");
+    }
+    out
+}
+
+/// A snippet's HTML as plain text.
+fn snippet_text(html: &str) -> String {
+    html.replace("<mark>", "*")
+        .replace("</mark>", "*")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

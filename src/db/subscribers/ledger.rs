@@ -1,0 +1,224 @@
+//! The delivery ledger that makes digests exactly-once in effect: one row per subscriber
+//! and period, moved from pending through sending to sent or failed, each move durable
+//! when it returns; and the periods whose runs finished.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::super::{Db, DbError};
+use super::{FLAG_AFTER_FAILURES, SubscriberError};
+
+/// A delivery's place in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Planned; not yet handed to the mail server.
+    Pending,
+    /// Being handed over: recorded before the SMTP exchange. A delivery found in this
+    /// state after a crash may or may not have been accepted; it is sent again.
+    Sending,
+    /// Accepted by the mail server (recorded after the exchange).
+    Sent,
+    /// Refused for good (a 5xx answer).
+    Failed,
+}
+
+impl DeliveryState {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Sending => "sending",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> DeliveryState {
+        match s {
+            "sending" => DeliveryState::Sending,
+            "sent" => DeliveryState::Sent,
+            "failed" => DeliveryState::Failed,
+            _ => DeliveryState::Pending,
+        }
+    }
+}
+
+/// One row of the ledger: one message to one subscriber for one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub subscriber_id: i64,
+    pub period: String,
+    pub state: DeliveryState,
+    pub attempts: i64,
+}
+
+impl Db {
+    /// Plans one delivery per subscriber for a period; deliveries planned before are left
+    /// as they are (a rerun never doubles one).
+    pub fn plan_deliveries(
+        &self,
+        period: &str,
+        subscribers: &[i64],
+    ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
+        let path = self.path.clone();
+        let err = |source| DbError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = conn.unchecked_transaction().map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO deliveries (subscriber_id, period, state, updated_at) VALUES (?1, ?2, 'pending', ?3)",
+                )
+                .map_err(err)?;
+            let at = self.now();
+            for id in subscribers {
+                insert.execute(params![id, period, at]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// Deliveries of a period still to make: planned, or interrupted mid-exchange.
+    pub fn open_deliveries(&self, period: &str) -> Result<Vec<Delivery>, SubscriberError> {
+        self.deliveries_where(period, "state IN ('pending', 'sending')")
+    }
+
+    /// Every delivery of a period.
+    pub fn deliveries(&self, period: &str) -> Result<Vec<Delivery>, SubscriberError> {
+        self.deliveries_where(period, "1")
+    }
+
+    fn deliveries_where(
+        &self,
+        period: &str,
+        clause: &str,
+    ) -> Result<Vec<Delivery>, SubscriberError> {
+        let conn = self.conn()?;
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT id, subscriber_id, period, state, attempts FROM deliveries WHERE period = ?1 AND {clause} ORDER BY id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![period], |r| {
+                Ok(Delivery {
+                    id: r.get(0)?,
+                    subscriber_id: r.get(1)?,
+                    period: r.get(2)?,
+                    state: DeliveryState::parse(&r.get::<_, String>(3)?),
+                    attempts: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Records a delivery's new state (each call is its own transaction: durable when it
+    /// returns). Moving to `Sending` counts an attempt; `Sent` clears the subscriber's
+    /// failures; `Failed` counts one and flags the subscriber after repeated ones.
+    pub fn record_delivery(
+        &self,
+        delivery: &Delivery,
+        state: DeliveryState,
+        error: Option<&str>,
+    ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
+        record(&conn, delivery, state, error, &self.now()).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Records several deliveries' new states in one transaction (durable when it returns),
+    /// with the same rules as [`Db::record_delivery`].
+    pub fn record_deliveries(
+        &self,
+        updates: &[(Delivery, DeliveryState, Option<String>)],
+    ) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let now = self.now();
+        let tx = conn
+            .unchecked_transaction()
+            .map_err(|source| DbError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        for (delivery, state, error) in updates {
+            record(&tx, delivery, *state, error.as_deref(), &now).map_err(|source| {
+                DbError::Sqlite {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        }
+        tx.commit()
+            .map_err(|source| DbError::Sqlite { path, source })?;
+        Ok(())
+    }
+
+    /// Records that every delivery of a period was made (or given up).
+    pub fn finish_period(&self, period: &str) -> Result<(), SubscriberError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO periods (period, finished_at) VALUES (?1, ?2)
+                 ON CONFLICT (period) DO UPDATE SET finished_at = excluded.finished_at",
+            params![period, self.now()],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// True when a period's run finished.
+    pub fn period_finished(&self, period: &str) -> Result<bool, SubscriberError> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT finished_at IS NOT NULL FROM periods WHERE period = ?1",
+                params![period],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(false))
+    }
+}
+
+/// One delivery's new state, within the caller's transaction (or on its own).
+fn record(
+    conn: &rusqlite::Connection,
+    delivery: &Delivery,
+    state: DeliveryState,
+    error: Option<&str>,
+    now: &str,
+) -> rusqlite::Result<()> {
+    let attempt = i64::from(state == DeliveryState::Sending);
+    conn.prepare_cached(
+        "UPDATE deliveries SET state = ?2, attempts = attempts + ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![delivery.id, state.as_str(), attempt, error, now])?;
+    match state {
+        DeliveryState::Sent => {
+            conn.prepare_cached(
+                "UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0",
+            )?
+            .execute(params![delivery.subscriber_id])?;
+        }
+        DeliveryState::Failed => {
+            conn.prepare_cached(
+                "UPDATE subscribers SET failures = failures + 1,
+                    flagged_at = CASE WHEN failures + 1 >= ?2 THEN COALESCE(flagged_at, ?3) ELSE flagged_at END
+                 WHERE id = ?1",
+            )?
+            .execute(params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now])?;
+        }
+        DeliveryState::Pending | DeliveryState::Sending => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The tokens of a subscriber's manage and unsubscribe links: an HMAC of the subscriber's
+//! id and creation time under a key kept in the database, so a link works for as long as
+//! the subscription lives and no longer.
+
+use std::fmt;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::super::Db;
+use super::{Subscriber, SubscriberError};
+use crate::tokens::{Token, hex, hmac_sha256, random_bytes, same};
+
+/// The key subscribers' tokens are signed with. Read once for a run that makes many
+/// tokens; `Debug` never shows it.
+#[derive(Clone)]
+pub struct TokenKey(Vec<u8>);
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey([redacted])")
+    }
+}
+
+impl TokenKey {
+    /// A subscriber's manage/unsubscribe token: `<id>.<signature>`.
+    pub fn token_for(&self, subscriber: &Subscriber) -> Token {
+        Token::new(format!("{}.{}", subscriber.id, self.signature(subscriber)))
+    }
+
+    /// True when `given` is the signature part of `subscriber`'s token.
+    fn signs(&self, subscriber: &Subscriber, given: &str) -> bool {
+        same(self.signature(subscriber).as_bytes(), given.as_bytes())
+    }
+
+    fn signature(&self, subscriber: &Subscriber) -> String {
+        let what = format!("manage:{}:{}", subscriber.id, subscriber.created_at);
+        hex(&hmac_sha256(&self.0, what.as_bytes()))
+    }
+}
+
+const READ_KEY: &str = "SELECT value FROM secrets WHERE name = 'subscriber-token'";
+
+impl Db {
+    /// The key manage/unsubscribe tokens are made with (created on first use).
+    pub fn subscriber_token_key(&self) -> Result<TokenKey, SubscriberError> {
+        let conn = self.conn()?;
+        if let Some(key) = conn
+            .query_row(READ_KEY, [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+        {
+            return Ok(TokenKey(key));
+        }
+        let key = random_bytes::<32>()
+            .map_err(|e| SubscriberError::Invalid(format!("no randomness for a key: {e}")))?;
+        // Two first uses at once: one key is kept, and both read it back.
+        conn.execute(
+            "INSERT OR IGNORE INTO secrets (name, value) VALUES ('subscriber-token', ?1)",
+            params![key],
+        )
+        .map_err(|e| self.err(e))?;
+        let key = conn
+            .query_row(READ_KEY, [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(TokenKey(key))
+    }
+
+    /// The token in a subscriber's manage and unsubscribe links.
+    pub fn subscriber_token(&self, subscriber: &Subscriber) -> Result<Token, SubscriberError> {
+        Ok(self.subscriber_token_key()?.token_for(subscriber))
+    }
+
+    /// The subscriber a manage/unsubscribe token belongs to, if the subscription lives.
+    pub fn subscriber_for_token(&self, token: &str) -> Result<Option<Subscriber>, SubscriberError> {
+        let Some((id, given)) = token.trim().split_once('.') else {
+            return Ok(None);
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let Some(subscriber) = self.subscriber_where("id = ?1", id)? else {
+            return Ok(None);
+        };
+        let key = self.subscriber_token_key()?;
+        Ok(key.signs(&subscriber, given).then_some(subscriber))
+    }
+
+    /// Ends a subscription at once. True when there was one; a second call is harmless.
+    pub fn unsubscribe(&self, token: &str) -> Result<bool, SubscriberError> {
+        let Some(subscriber) = self.subscriber_for_token(token)? else {
+            return Ok(false);
+        };
+        self.remove_subscriber(subscriber.id)?;
+        Ok(true)
+    }
+}
