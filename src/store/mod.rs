@@ -73,6 +73,13 @@ pub struct Store {
     releases: Mutex<HashMap<ManualId, (TagsSeen, Vec<Release>)>>,
 }
 
+/// What all manuals' tags look like on disk (see [`Store::releases_stamp`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasesStamp(
+    Vec<(std::ffi::OsString, Option<(std::time::SystemTime, usize)>)>,
+    Option<(std::time::SystemTime, u64)>,
+);
+
 /// What a manual's tags look like on disk, cheaply: the loose tag folder's modification
 /// time and entry count, and the packed refs' modification time and size. A release made
 /// by any process changes one of them.
@@ -82,16 +89,23 @@ struct TagsSeen {
     packed: Option<(std::time::SystemTime, u64)>,
 }
 
+/// A folder's modification time and entry count.
+fn folder_seen(folder: &Path) -> Option<(std::time::SystemTime, usize)> {
+    let modified = std::fs::metadata(folder).and_then(|m| m.modified()).ok()?;
+    Some((modified, std::fs::read_dir(folder).map_or(0, |d| d.count())))
+}
+
+/// The packed refs' modification time and size.
+fn packed_seen(store: &Path) -> Option<(std::time::SystemTime, u64)> {
+    let meta = std::fs::metadata(store.join("packed-refs")).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
 impl TagsSeen {
     fn of(store: &Path, manual: &ManualId) -> TagsSeen {
-        let folder = store.join("refs/tags").join(manual.as_str());
-        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| Ok((m.modified()?, m.len())));
         TagsSeen {
-            folder: modified(&folder).ok().map(|(time, _)| {
-                let entries = std::fs::read_dir(&folder).map_or(0, |d| d.count());
-                (time, entries)
-            }),
-            packed: modified(&store.join("packed-refs")).ok(),
+            folder: folder_seen(&store.join("refs/tags").join(manual.as_str())),
+            packed: packed_seen(store),
         }
     }
 }
@@ -181,6 +195,19 @@ impl Store {
             .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
             .filter_map(|e| e.name().ok().and_then(|n| n.parse().ok()))
             .collect())
+    }
+
+    /// What every manual's tags look like on disk: changes whenever any process publishes
+    /// a release, at the cost of a few file-system lookups.
+    pub fn releases_stamp(&self) -> ReleasesStamp {
+        let mut folders: Vec<_> = std::fs::read_dir(self.path.join("refs/tags"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| (entry.file_name(), folder_seen(&entry.path())))
+            .collect();
+        folders.sort_by(|a, b| a.0.cmp(&b.0));
+        ReleasesStamp(folders, packed_seen(&self.path))
     }
 
     /// A manual's releases, oldest first (by date, then by publication). Read from the

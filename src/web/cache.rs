@@ -1,13 +1,14 @@
 //! Rendered pages kept in memory: a page is made once and then served from here until the
 //! releases may have changed. Views of a named release never change and stay until
-//! evicted; current views are remade at once after a write through this server and at a
-//! change of day (scheduled releases), and refreshed in the background when older than
-//! [`FRESH_FOR`] (releases imported by another process) while the kept copy is served.
+//! evicted; current views are made again after a release is published through this
+//! server, after the store's releases changed on disk (another process imported one:
+//! [`follow_store`] looks every [`LOOK_EVERY`]), and at a change of day (scheduled
+//! releases).
 
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -19,8 +20,8 @@ use super::error::answer_at;
 use super::http::not_modified;
 use super::{AppState, WebError};
 
-/// How long a current view is served before it is made again.
-const FRESH_FOR: Duration = Duration::from_secs(1);
+/// How often the store is looked at for releases made by another process.
+pub const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Pages kept.
 const CAPACITY: usize = 4096;
 /// Larger pages are not kept.
@@ -31,7 +32,6 @@ struct Cached {
     headers: HeaderMap,
     body: Bytes,
     etag: String,
-    made: Instant,
     generation: u64,
     immutable: bool,
 }
@@ -39,11 +39,9 @@ struct Cached {
 /// The cache, and the count of writes that may have changed what pages show.
 pub struct PageCache {
     pages: Mutex<lru::LruCache<String, Cached>>,
-    /// Pages being made again in the background.
-    refreshing: Mutex<std::collections::HashSet<String>>,
     generation: AtomicU64,
     /// Manual ids and titles, for the search page: when kept, at which generation.
-    titles: Mutex<Option<(Instant, u64, Titles)>>,
+    titles: Mutex<Option<(u64, Titles)>>,
 }
 
 type Titles = std::sync::Arc<Vec<(String, String)>>;
@@ -55,7 +53,6 @@ impl Default for PageCache {
                 NonZeroUsize::new(CAPACITY).expect("capacity is not zero"),
             )),
             generation: AtomicU64::new(0),
-            refreshing: Mutex::default(),
             titles: Mutex::new(None),
         }
     }
@@ -72,53 +69,37 @@ impl PageCache {
         let generation = self.generation.load(Ordering::SeqCst);
         let kept = self.titles.lock().unwrap_or_else(|p| p.into_inner());
         kept.as_ref()
-            .filter(|(made, g, _)| *g == generation && made.elapsed() < FRESH_FOR)
-            .map(|(_, _, titles)| titles.clone())
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, titles)| titles.clone())
     }
 
     pub fn keep_titles(&self, titles: Titles) {
         let generation = self.generation.load(Ordering::SeqCst);
-        *self.titles.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), generation, titles));
+        *self.titles.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, titles));
     }
 
-    /// A kept page, and whether it is due for a refresh. Pages made before a write through
-    /// this server are not served at all.
-    fn get(&self, key: &str) -> Option<(Cached, bool)> {
+    /// A kept page. Current views made before the releases last changed are not served.
+    fn get(&self, key: &str) -> Option<Cached> {
         let generation = self.generation.load(Ordering::SeqCst);
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let hit = pages.get(key)?;
-        if hit.immutable {
-            return Some((hit.clone(), false));
-        }
-        if hit.generation != generation {
-            return None;
-        }
-        Some((hit.clone(), hit.made.elapsed() >= FRESH_FOR))
-    }
-
-    /// Claims the refresh of a page; false when one is under way.
-    fn claim_refresh(&self, key: &str) -> bool {
-        self.refreshing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.to_owned())
-    }
-
-    fn refreshed(&self, key: &str) {
-        self.refreshing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        (hit.immutable || hit.generation == generation).then(|| hit.clone())
     }
 }
 
-/// A claimed refresh, given up when dropped.
-struct Claim(std::sync::Arc<PageCache>, String);
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        self.0.refreshed(&self.1);
+/// Looks at the store every [`LOOK_EVERY`] and lets current views go when its releases
+/// changed on disk (a release imported by another process). Runs while the server does.
+pub async fn follow_store(state: AppState) {
+    let mut seen = None;
+    loop {
+        tokio::time::sleep(LOOK_EVERY).await;
+        let Ok(now) = state.app.blocking(|app| app.store().releases_stamp()).await else {
+            continue;
+        };
+        if seen.as_ref().is_some_and(|seen| *seen != now) {
+            state.written();
+        }
+        seen = Some(now);
     }
 }
 
@@ -170,7 +151,6 @@ async fn keep(
             headers: parts.headers.clone(),
             body: bytes.clone(),
             etag,
-            made: Instant::now(),
             generation,
             immutable,
         },
@@ -189,23 +169,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let key = format!("{today} {}", request.uri());
     let path = request.uri().path().to_owned();
     let cache = state.pages.clone();
-    if let Some((hit, due)) = cache.get(&key) {
-        if due && cache.claim_refresh(&key) {
-            // Served from the kept copy now; made again behind it for the next reader.
-            let original = request.headers().clone();
-            let (mut parts, body) = request.into_parts();
-            parts.headers.remove(header::IF_NONE_MATCH);
-            let refresh = Request::from_parts(parts, body);
-            let generation = cache.generation.load(Ordering::SeqCst);
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                // Released however the refresh ends, panics included.
-                let _claim = Claim(cache.clone(), key.clone());
-                let response = next.run(refresh).await;
-                keep(&cache, key, &path, generation, response).await;
-            });
-            return serve(&original, hit);
-        }
+    if let Some(hit) = cache.get(&key) {
         return serve(request.headers(), hit);
     }
     let generation = cache.generation.load(Ordering::SeqCst);

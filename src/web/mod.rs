@@ -168,11 +168,14 @@ pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
 
 /// Serves until Ctrl-C or SIGTERM, finishing requests under way.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // Pages kept by this server follow releases that other processes publish.
+    let follow = tokio::spawn(cache::follow_store(state.clone()));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
+    follow.abort();
     tracing::info!("stopped");
-    Ok(())
+    served
 }
 
 async fn shutdown_signal() {

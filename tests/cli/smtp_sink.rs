@@ -171,12 +171,12 @@ fn the_sink_refuses_tempfails_drops_and_delays_as_asked() {
 }
 
 #[test]
-fn a_dropped_sink_closes_its_connections_and_stops_listening() {
+fn a_dropped_sink_closes_its_connections() {
+    // (Whether its port still answers is not checked: tests running beside this one may
+    // be given the same port at once.)
     let sink = Sink::start(Faults::NONE);
-    let port = sink.port;
     let mut idle = Client::connect(&sink);
     idle.say("EHLO client.test");
     drop(sink);
     assert!(idle.closed());
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
