@@ -34,6 +34,26 @@ use schema::Fields;
 /// Most hits one query returns.
 pub const MAX_LIMIT: usize = 100;
 
+/// How much a writer is about to index.
+#[derive(Debug, Clone, Copy)]
+enum Writing {
+    /// A publish: the chapters of a release or two.
+    Few,
+    /// A manual from nothing, or a rebuild.
+    Many,
+}
+
+/// A publish merges only small segments, among themselves. Tantivy's default counts every
+/// segment under 10,000 documents as one size, so publishes of a handful of documents set
+/// off merges of a large manual's whole index, which the short-lived writer then dropped
+/// half done, for the next publish to start again.
+fn small_merges() -> tantivy::merge_policy::LogMergePolicy {
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_min_layer_size(64);
+    policy.set_max_docs_before_merge(200);
+    policy
+}
+
 /// Reads a hit limit as a user typed it: a whole number from 1 to [`MAX_LIMIT`].
 pub fn parse_limit(text: &str) -> Result<usize, String> {
     text.trim()
@@ -185,15 +205,25 @@ impl SearchIndex {
     }
 
     /// The index writer, waiting a while if another process holds it.
-    fn writer(&self) -> Result<IndexWriter, SearchError> {
+    fn writer(&self, writing: Writing) -> Result<IndexWriter, SearchError> {
+        let (threads, budget) = match writing {
+            Writing::Few => (1, 15_000_000),
+            Writing::Many => (2, 100_000_000),
+        };
         let mut waited = Duration::ZERO;
         loop {
-            match self.index.writer_with_num_threads(2, 100_000_000) {
+            match self.index.writer_with_num_threads(threads, budget) {
                 Err(tantivy::TantivyError::LockFailure(..)) if waited < Duration::from_secs(30) => {
                     std::thread::sleep(Duration::from_millis(100));
                     waited += Duration::from_millis(100);
                 }
-                other => return Ok(other?),
+                other => {
+                    let writer: IndexWriter = other?;
+                    if let Writing::Few = writing {
+                        writer.set_merge_policy(Box::new(small_merges()));
+                    }
+                    return Ok(writer);
+                }
             }
         }
     }

@@ -12,9 +12,12 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{Fields, OPEN_END, chapter_key, day, document};
-use super::{SearchError, SearchIndex};
+use super::{SearchError, SearchIndex, Writing};
 use crate::content::{Chapter, ManualId};
 use crate::store::{Release, Store, StoredFile};
+
+/// Releases at once that count as a small step (a publish), indexed with a small writer.
+const SMALL_STEP: usize = 2;
 
 /// Bumped when what the index holds changes meaning: an older index is rebuilt.
 const STATE_VERSION: u32 = 1;
@@ -115,7 +118,14 @@ impl SearchIndex {
         if target == state {
             return Ok(false);
         }
-        let mut writer = self.writer()?;
+        // A release or two of an indexed manual is a few documents; a manual indexed from
+        // nothing is all of it.
+        let small = releases_of.keys().all(|m| {
+            let indexed = state.manuals.get(m.as_str()).map_or(0, Vec::len);
+            indexed > 0 && target.manuals[m.as_str()].len() <= indexed + SMALL_STEP
+        });
+        let writing = if small { Writing::Few } else { Writing::Many };
+        let mut writer = self.writer(writing)?;
         for (manual, releases) in &releases_of {
             let indexed = state
                 .manuals
@@ -152,12 +162,17 @@ impl SearchIndex {
         commit.commit()?;
         self.reader.reload()?;
         *self.indexed.lock().unwrap_or_else(|p| p.into_inner()) = target;
+        if let Writing::Few = writing {
+            // A publish's merges are of its own few documents: let them finish, rather
+            // than have the writer drop them half done for the next publish to start over.
+            writer.wait_merging_threads()?;
+        }
         Ok(true)
     }
 
     /// Rebuilds the whole index from the store alone.
     pub fn rebuild(&self, store: &Store) -> Result<(), SearchError> {
-        let mut writer = self.writer()?;
+        let mut writer = self.writer(Writing::Many)?;
         writer.delete_all_documents()?;
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(
