@@ -34,23 +34,23 @@ use schema::Fields;
 /// Most hits one query returns.
 pub const MAX_LIMIT: usize = 100;
 
-/// How much a writer is about to index.
+/// How much a writer is about to index, which decides how it merges.
 #[derive(Debug, Clone, Copy)]
 enum Writing {
-    /// A publish: the chapters of a release or two.
+    /// A publish or an import: the changed chapters of a release or two.
     Few,
     /// A manual from nothing, or a rebuild.
     Many,
 }
 
-/// A publish merges only small segments, among themselves. Tantivy's default counts every
+/// A publish merges only small segments (of up to 50 documents), among themselves. Tantivy's default counts every
 /// segment under 10,000 documents as one size, so publishes of a handful of documents set
 /// off merges of a large manual's whole index, which the short-lived writer then dropped
 /// half done, for the next publish to start again.
 fn small_merges() -> tantivy::merge_policy::LogMergePolicy {
     let mut policy = tantivy::merge_policy::LogMergePolicy::default();
     policy.set_min_layer_size(64);
-    policy.set_max_docs_before_merge(200);
+    policy.set_max_docs_before_merge(50);
     policy
 }
 
@@ -206,13 +206,9 @@ impl SearchIndex {
 
     /// The index writer, waiting a while if another process holds it.
     fn writer(&self, writing: Writing) -> Result<IndexWriter, SearchError> {
-        let (threads, budget) = match writing {
-            Writing::Few => (1, 15_000_000),
-            Writing::Many => (2, 100_000_000),
-        };
         let mut waited = Duration::ZERO;
         loop {
-            match self.index.writer_with_num_threads(threads, budget) {
+            match self.index.writer_with_num_threads(2, 100_000_000) {
                 Err(tantivy::TantivyError::LockFailure(..)) if waited < Duration::from_secs(30) => {
                     std::thread::sleep(Duration::from_millis(100));
                     waited += Duration::from_millis(100);
