@@ -182,6 +182,22 @@ impl Db {
             source,
         }
     }
+
+    /// Runs `work` in one write transaction, committed when it returns `Ok`. The write
+    /// lock is taken at the start (IMMEDIATE), so a writer waits its turn instead of
+    /// failing when another wrote first.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let out = work(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::super::{Db, DbError};
+use super::super::Db;
 use super::{FLAG_AFTER_FAILURES, SubscriberError};
 
 /// A delivery's place in the ledger.
@@ -59,25 +59,16 @@ impl Db {
         period: &str,
         subscribers: &[i64],
     ) -> Result<(), SubscriberError> {
-        let conn = self.conn()?;
-        let path = self.path.clone();
-        let err = |source| DbError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = conn.unchecked_transaction().map_err(err)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO deliveries (subscriber_id, period, state, updated_at) VALUES (?1, ?2, 'pending', ?3)",
-                )
-                .map_err(err)?;
-            let at = self.now();
+        let at = self.now();
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO deliveries (subscriber_id, period, state, updated_at) VALUES (?1, ?2, 'pending', ?3)",
+            )?;
             for id in subscribers {
-                insert.execute(params![id, period, at]).map_err(err)?;
+                insert.execute(params![id, period, at])?;
             }
-        }
-        tx.commit().map_err(err)?;
+            Ok(())
+        })?;
         Ok(())
     }
 
@@ -138,28 +129,16 @@ impl Db {
         &self,
         updates: &[(Delivery, DeliveryState, Option<String>)],
     ) -> Result<(), SubscriberError> {
-        let conn = self.conn()?;
         if updates.is_empty() {
             return Ok(());
         }
-        let path = self.path.clone();
         let now = self.now();
-        let tx = conn
-            .unchecked_transaction()
-            .map_err(|source| DbError::Sqlite {
-                path: path.clone(),
-                source,
-            })?;
-        for (delivery, state, error) in updates {
-            record(&tx, delivery, *state, error.as_deref(), &now).map_err(|source| {
-                DbError::Sqlite {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-        }
-        tx.commit()
-            .map_err(|source| DbError::Sqlite { path, source })?;
+        self.write(|tx| {
+            for (delivery, state, error) in updates {
+                record(tx, delivery, *state, error.as_deref(), &now)?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 

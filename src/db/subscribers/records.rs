@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::super::{Db, DbError};
+use super::super::Db;
 use super::{Frequency, Subscriber, SubscriberError, normalise_address};
 use crate::content::ManualId;
 
@@ -79,20 +79,13 @@ impl Db {
         manuals: &[ManualId],
         frequency: Frequency,
     ) -> Result<(), SubscriberError> {
-        let conn = self.conn()?;
-        let path = self.path.clone();
-        let err = |source| DbError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = conn.unchecked_transaction().map_err(err)?;
-        tx.execute(
-            "UPDATE subscribers SET frequency = ?2, all_manuals = ?3 WHERE id = ?1",
-            params![id, frequency.to_string(), manuals.is_empty()],
-        )
-        .map_err(err)?;
-        replace_manuals(&tx, id, manuals).map_err(err)?;
-        tx.commit().map_err(err)?;
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE subscribers SET frequency = ?2, all_manuals = ?3 WHERE id = ?1",
+                params![id, frequency.to_string(), manuals.is_empty()],
+            )?;
+            replace_manuals(tx, id, manuals)
+        })?;
         Ok(())
     }
 
