@@ -153,6 +153,50 @@ impl Db {
         }))
     }
 
+    /// The editor with this number, unless revoked.
+    pub fn editor(&self, id: i64) -> Result<Option<Editor>, EditorError> {
+        self.editor_where("id = ?1", id)
+    }
+
+    /// The editor with this address (any case), unless revoked.
+    pub fn editor_by_email(&self, email: &str) -> Result<Option<Editor>, EditorError> {
+        self.editor_where("email = ?1 COLLATE NOCASE", email.trim())
+    }
+
+    fn editor_where(
+        &self,
+        condition: &str,
+        value: impl rusqlite::ToSql,
+    ) -> Result<Option<Editor>, EditorError> {
+        let row = self
+            .conn()?
+            .query_row(
+                &format!(
+                    "SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL AND {condition} ORDER BY id LIMIT 1"
+                ),
+                params![value],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        row.map(|(id, name, email, role)| {
+            Ok(Editor {
+                id,
+                name,
+                email,
+                role: role.parse()?,
+            })
+        })
+        .transpose()
+    }
+
     /// Every editor whose token still works.
     pub fn editors(&self) -> Result<Vec<Editor>, EditorError> {
         let conn = self.conn()?;
@@ -184,16 +228,20 @@ impl Db {
         Ok(out)
     }
 
-    /// Revokes an editor's token at once.
+    /// Revokes an editor's token at once, and ends their sessions.
     pub fn revoke_editor(&self, id: i64) -> Result<(), EditorError> {
-        let conn = self.conn()?;
         let now = self.now();
-        let changed = conn
-            .execute(
+        let changed = self.write(|tx| {
+            let changed = tx.execute(
                 "UPDATE editors SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, now],
-            )
-            .map_err(|e| self.err(e))?;
+            )?;
+            tx.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE editor_id = ?1 AND ended_at IS NULL",
+                params![id, now],
+            )?;
+            Ok(changed)
+        })?;
         if changed == 0 {
             return Err(EditorError::Unknown(id.to_string()));
         }

@@ -4,9 +4,20 @@
 //! as it was.
 
 mod editors;
+mod proposals;
+mod sessions;
 mod subscribers;
+#[cfg(test)]
+mod workspace_tests;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
+pub use proposals::{
+    NewProposal, Proposal, ProposalError, ReleaseEvent, ReleaseEventKind, ReleaseRecord,
+};
+pub use sessions::{
+    SESSION_IDLE, SIGNIN_EMAIL_INTERVAL, SIGNIN_LINK_LIFETIME, Session, SigninRefused,
+    SigninRequest,
+};
 pub use subscribers::{
     CONFIRMATION_LIFETIME, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
     Subscribed, Subscriber, SubscriberError, TokenKey, normalise_address, subscription_letter,
@@ -71,6 +82,52 @@ const MIGRATIONS: &[&str] = &[
         name          TEXT PRIMARY KEY,
         value         BLOB NOT NULL
     );",
+    // 3: the editors' workspace: sign-in links, browser sessions, and the review of
+    // releases (proposals and their events: proposed, approved, withdrawn, published).
+    "CREATE TABLE signin_links (
+        token_hash    BLOB PRIMARY KEY,
+        editor_id     INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
+        created_at    TEXT NOT NULL,
+        expires_at    TEXT NOT NULL,
+        used_at       TEXT
+    );
+    CREATE TABLE signin_requests (
+        email         TEXT PRIMARY KEY,
+        last_sent_at  TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash    BLOB PRIMARY KEY,
+        editor_id     INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
+        csrf          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        ended_at      TEXT
+    );
+    CREATE TABLE proposals (
+        id            INTEGER PRIMARY KEY,
+        manual        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        date          TEXT,
+        notes         TEXT NOT NULL,
+        base          TEXT NOT NULL,
+        proposed_by   INTEGER NOT NULL REFERENCES editors(id),
+        proposed_at   TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('open', 'withdrawn', 'published'))
+    );
+    CREATE UNIQUE INDEX one_open_proposal ON proposals (manual) WHERE state = 'open';
+    CREATE TABLE release_events (
+        id            INTEGER PRIMARY KEY,
+        manual        TEXT NOT NULL,
+        release       TEXT NOT NULL,
+        proposal_id   INTEGER REFERENCES proposals(id),
+        kind          TEXT NOT NULL CHECK (kind IN ('proposed', 'approved', 'withdrawn', 'published')),
+        editor_id     INTEGER REFERENCES editors(id),
+        editor_name   TEXT NOT NULL,
+        at            TEXT NOT NULL,
+        reason        TEXT
+    );
+    CREATE INDEX release_events_by_manual ON release_events (manual, release);
+    CREATE UNIQUE INDEX one_approval_each ON release_events (proposal_id, editor_id) WHERE kind = 'approved';",
 ];
 
 /// What can go wrong with the database.
