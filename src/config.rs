@@ -22,6 +22,24 @@ pub struct Config {
     pub mail: MailConfig,
     pub digest: DigestConfig,
     pub clock: ClockConfig,
+    pub publishing: PublishingConfig,
+}
+
+/// How releases are agreed before they go live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublishingConfig {
+    /// Approvals, by publishers other than the proposer, a proposed release needs before
+    /// a publisher publishes it from the workspace. 0 lets a publisher publish directly.
+    pub approvals_required: u32,
+}
+
+impl Default for PublishingConfig {
+    fn default() -> Self {
+        PublishingConfig {
+            approvals_required: 1,
+        }
+    }
 }
 
 /// How a connection to the SMTP relay is secured.

@@ -117,7 +117,7 @@ impl Chapterhouse {
         Ok(Some((chapter, entry.blob.clone(), head)))
     }
 
-    fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
+    pub(super) fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
         self.store
             .head()?
             .ok_or_else(|| AppError::UnknownManual(manual.to_string()))
@@ -219,6 +219,9 @@ impl Chapterhouse {
             self.clock.now(),
         )?;
         self.store.advance(&pending)?;
+        if pending.changed() {
+            self.withdraw_after_change(manual, &format!("{message} by {}", edit.author.name));
+        }
         let revision = match &edit.text {
             Some(_) => self.store.blob_at(&pending.revision, manual, &path)?,
             None => None,

@@ -36,6 +36,10 @@ pub enum AppError {
         latest: ReleaseName,
         latest_date: NaiveDate,
     },
+    #[error(
+        "the draft of {manual} changed since this release was proposed; it must be proposed and approved again"
+    )]
+    DraftMoved { manual: ManualId },
     #[error("{file}: {reason}")]
     Notes { file: String, reason: String },
     #[error(transparent)]

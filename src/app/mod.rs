@@ -11,6 +11,9 @@ mod history;
 mod publisher;
 mod reading;
 mod releases;
+mod review;
+#[cfg(test)]
+mod review_tests;
 
 pub use contents::{Contents, ContentsEntry};
 pub use editing::{BasedOn, ChapterEdit, EditError, Precondition, Written};
@@ -19,6 +22,7 @@ pub use history::HistoryEntry;
 pub use publisher::{Import, read_notes};
 pub use reading::{ChapterVersion, Missing};
 pub use releases::ManualSummary;
+pub use review::{ReleasePlan, Review, ReviewError};
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

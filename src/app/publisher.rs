@@ -96,14 +96,19 @@ impl Chapterhouse {
             &message,
             self.clock.now(),
         )?;
-        self.release_revision(
+        let release = self.release_revision(
             &import.manual,
             &pending,
             &import.release,
             import.date,
             import.notes.clone(),
             &import.author,
-        )
+        )?;
+        self.withdraw_after_change(
+            &import.manual,
+            &format!("release {} was imported", import.release),
+        );
+        Ok(release)
     }
 
     /// Publishes the draft as release `name`, dated `date` (default today; a future date
@@ -118,15 +123,83 @@ impl Chapterhouse {
         publisher: &Author,
     ) -> Result<Release, AppError> {
         let _turn = self.publisher.turn();
+        self.publish_head(manual, name, date, notes, publisher, None)
+    }
+
+    /// Publishes the draft, in a turn the caller holds; with `expect`, only when the
+    /// draft's head is still that commit (what reviewers saw).
+    pub(super) fn publish_head(
+        &self,
+        manual: &ManualId,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+        notes: BTreeMap<ChapterId, String>,
+        publisher: &Author,
+        expect: Option<&crate::store::Revision>,
+    ) -> Result<Release, AppError> {
         let pending = self
             .store
             .head_revision()?
             .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?;
-        let contents = self.contents_at_revision(manual, &pending.revision)?;
-        let ids: Vec<ChapterId> = contents.entries.iter().map(|e| e.id.clone()).collect();
-        check_notes("notes", &ids, &notes)?;
-        self.check_new_release(manual, name, date)?;
+        if let Some(expected) = expect
+            && self.manual_changed(manual, expected, &pending.revision)?
+        {
+            return Err(AppError::DraftMoved {
+                manual: manual.clone(),
+            });
+        }
+        self.check_release_plan(manual, &pending.revision, name, date, &notes)?;
         self.release_revision(manual, &pending, name, date, notes, publisher)
+    }
+
+    /// True when the manual's files differ between two commits (other manuals' changes
+    /// move the shared head, not this manual).
+    pub(super) fn manual_changed(
+        &self,
+        manual: &ManualId,
+        earlier: &crate::store::Revision,
+        later: &crate::store::Revision,
+    ) -> Result<bool, AppError> {
+        Ok(earlier != later && !self.store.changed_files(manual, earlier, later)?.is_empty())
+    }
+
+    /// Refuses a release of `revision` whose name exists, whose date is before the latest
+    /// release's, whose notes name no chapter, or that reports no change.
+    pub(super) fn check_release_plan(
+        &self,
+        manual: &ManualId,
+        revision: &crate::store::Revision,
+        name: &ReleaseName,
+        date: Option<NaiveDate>,
+        notes: &BTreeMap<ChapterId, String>,
+    ) -> Result<(), AppError> {
+        let contents = self.contents_at_revision(manual, revision)?;
+        let ids: Vec<ChapterId> = contents.entries.iter().map(|e| e.id.clone()).collect();
+        check_notes("notes", &ids, notes)?;
+        self.check_new_release(manual, name, date)?;
+        self.check_reportable(manual, revision, name)
+    }
+
+    /// Refuses a release of `revision` with nothing reportable since the latest release.
+    fn check_reportable(
+        &self,
+        manual: &ManualId,
+        revision: &crate::store::Revision,
+        name: &ReleaseName,
+    ) -> Result<(), AppError> {
+        if let Some(latest) = self.store.releases(manual)?.last() {
+            let changed = self
+                .store
+                .changed_chapters(manual, Some(&latest.revision), revision)?;
+            if diff::compare(&changed.earlier, &changed.later).is_empty() {
+                return Err(AppError::NothingToReport {
+                    manual: manual.clone(),
+                    name: name.clone(),
+                    since: latest.name.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a release name that exists, or a date before the latest release's.
@@ -171,18 +244,7 @@ impl Chapterhouse {
         notes: BTreeMap<ChapterId, String>,
         publisher: &Author,
     ) -> Result<Release, AppError> {
-        if let Some(latest) = self.store.releases(manual)?.last() {
-            let changed =
-                self.store
-                    .changed_chapters(manual, Some(&latest.revision), &pending.revision)?;
-            if diff::compare(&changed.earlier, &changed.later).is_empty() {
-                return Err(AppError::NothingToReport {
-                    manual: manual.clone(),
-                    name: name.clone(),
-                    since: latest.name.clone(),
-                });
-            }
-        }
+        self.check_reportable(manual, &pending.revision, name)?;
         let release = NewRelease {
             name: name.clone(),
             date: date.unwrap_or_else(|| self.today()),

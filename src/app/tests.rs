@@ -12,17 +12,25 @@ use crate::clock::Clock;
 use crate::content::ManualId;
 use crate::store::Author;
 
-fn author() -> Author {
+pub(super) fn author() -> Author {
     "Eve Editor <eve@example.org>".parse().unwrap()
 }
 
-fn chapter(title: &str, body: &str) -> String {
+pub(super) fn chapter(title: &str, body: &str) -> String {
     format!("+++\ntitle = {title:?}\nsection = \"Processes\"\n+++\n{body}\n")
 }
 
 /// A data folder with manual `m` released as `2024-01` (dated 2024-01-10), on a clock set
 /// to 2024-02-01.
 fn app_with_release(dir: &std::path::Path) -> Chapterhouse {
+    app_with_release_configured(dir, |_| {})
+}
+
+/// As [`app_with_release`], with settings of the caller's.
+pub(super) fn app_with_release_configured(
+    dir: &std::path::Path,
+    configure: impl FnOnce(&mut crate::config::Config),
+) -> Chapterhouse {
     let snapshot = dir.join("snap");
     std::fs::create_dir_all(snapshot.join("deep")).unwrap();
     std::fs::write(snapshot.join("manual.toml"), "title = \"Children\"\n").unwrap();
@@ -37,6 +45,7 @@ fn app_with_release(dir: &std::path::Path) -> Chapterhouse {
     .unwrap();
     let mut config = crate::config::Config::default();
     config.data.dir = dir.join("data");
+    configure(&mut config);
     let clock = Clock::starting_at(
         "2024-02-01T09:00:00Z".parse().unwrap(),
         chrono_tz::Europe::London,
@@ -54,15 +63,15 @@ fn app_with_release(dir: &std::path::Path) -> Chapterhouse {
     app
 }
 
-fn manual() -> ManualId {
+pub(super) fn manual() -> ManualId {
     "m".parse().unwrap()
 }
 
-fn day(text: &str) -> NaiveDate {
+pub(super) fn day(text: &str) -> NaiveDate {
     crate::content::parse_date(text).unwrap()
 }
 
-fn edit(app: &Chapterhouse, id: &str, text: Option<String>) -> Written {
+pub(super) fn edit(app: &Chapterhouse, id: &str, text: Option<String>) -> Written {
     let current = app
         .draft_chapter(&manual(), id)
         .unwrap()

@@ -83,6 +83,7 @@ impl From<AppError> for WebError {
             | AppError::Notes { .. }
             | AppError::Store(StoreError::Content(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NothingToReport { .. }
+            | AppError::DraftMoved { .. }
             | AppError::DateBeforeLatest { .. }
             | AppError::Store(StoreError::ReleaseExists { .. } | StoreError::Conflict) => {
                 StatusCode::CONFLICT
