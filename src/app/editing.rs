@@ -117,6 +117,27 @@ impl Chapterhouse {
         Ok(Some((chapter, entry.blob.clone(), head)))
     }
 
+    /// A chapter of the draft as its file reads (front matter and all), parsed, with its
+    /// revision (blob).
+    pub fn draft_file(
+        &self,
+        manual: &ManualId,
+        id: &str,
+    ) -> Result<Option<(Chapter, String, String)>, AppError> {
+        let head = self.draft_head(manual)?;
+        let contents = self.contents_at_revision(manual, &head)?;
+        let Some(entry) = contents.entry(id) else {
+            return Ok(None);
+        };
+        let bytes = self.store.read_file(&crate::store::StoredFile {
+            path: entry.path.clone(),
+            blob: entry.blob.clone(),
+        })?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let chapter = self.read_entry(manual, entry)?;
+        Ok(Some((chapter, text, entry.blob.clone())))
+    }
+
     pub(super) fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
         self.store
             .head()?

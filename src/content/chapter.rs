@@ -195,6 +195,12 @@ impl Chapter {
 }
 
 /// Splits `+++` front matter from the body. Both `\n` and `\r\n` line ends are accepted.
+/// The TOML between a chapter file's `+++` lines, when it has them.
+pub fn front_matter(text: &str) -> Option<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    split_front_matter(text).ok().map(|(front, _)| front)
+}
+
 fn split_front_matter(text: &str) -> Result<(&str, &str), &'static str> {
     let first_end = text.find('\n').unwrap_or(text.len());
     if text[..first_end].trim_end() != "+++" {

@@ -7,7 +7,7 @@ mod manual;
 pub mod markdown;
 pub mod source;
 
-pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES};
+pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};
 pub use ids::{ChapterId, InvalidId, ManualId, ReleaseName};
 pub use manual::{MANUAL_FILE, ManualInfo, Snapshot, SourceFile};
 

@@ -14,11 +14,25 @@ use crate::web::error::PageError;
 use crate::web::http::{Caching, Params, page, param};
 use crate::web::site::Site;
 
-struct DiffSection {
-    heading: String,
-    changed: bool,
-    status: &'static str,
-    html: String,
+/// One section of a word-level comparison, as pages show it.
+pub struct DiffSection {
+    pub heading: String,
+    pub changed: bool,
+    pub status: &'static str,
+    pub html: String,
+}
+
+/// Two versions of a chapter's body compared section by section, words marked.
+pub fn section_views(old: &str, new: &str) -> Vec<DiffSection> {
+    section_diffs(old, new)
+        .iter()
+        .map(|s| DiffSection {
+            heading: s.heading.clone(),
+            changed: s.status != SectionStatus::Unchanged,
+            status: s.status.label(),
+            html: parts_html(&s.parts),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -104,13 +118,13 @@ pub async fn chapter_diff(
                 o.chapter.title.clone(),
                 None,
                 Some(format!("This chapter is not in release {}.", to.name)),
-                section_diffs(&o.chapter.body, ""),
+                section_views(&o.chapter.body, ""),
             ),
             (None, Some(n)) => (
                 n.chapter.title.clone(),
                 None,
                 Some(format!("This chapter is new since release {}.", from.name)),
-                section_diffs("", &n.chapter.body),
+                section_views("", &n.chapter.body),
             ),
             (Some(o), Some(n)) => {
                 let update = crate::diff::compare_chapter(&o.chapter, &n.chapter, None);
@@ -118,7 +132,7 @@ pub async fn chapter_diff(
                     n.chapter.title.clone(),
                     (o.chapter.title != n.chapter.title).then(|| o.chapter.title.clone()),
                     update.map(|u| u.summary()),
-                    section_diffs(&o.chapter.body, &n.chapter.body),
+                    section_views(&o.chapter.body, &n.chapter.body),
                 )
             }
         };
@@ -138,15 +152,7 @@ pub async fn chapter_diff(
             from: ReleaseView::of(&from),
             to: ReleaseView::of(&to),
             summary,
-            sections: sections
-                .iter()
-                .map(|s| DiffSection {
-                    heading: s.heading.clone(),
-                    changed: s.status != SectionStatus::Unchanged,
-                    status: s.status.label(),
-                    html: parts_html(&s.parts),
-                })
-                .collect(),
+            sections,
         }
         .render()?;
         let caching = if immutable {

@@ -4,7 +4,7 @@
 
 mod chapter;
 mod contents;
-mod diff;
+pub mod diff;
 mod feeds;
 mod history;
 mod home;
