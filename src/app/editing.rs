@@ -117,7 +117,7 @@ impl Chapterhouse {
         Ok(Some((chapter, entry.blob.clone(), head)))
     }
 
-    fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
+    pub(super) fn draft_head(&self, manual: &ManualId) -> Result<Revision, AppError> {
         self.store
             .head()?
             .ok_or_else(|| AppError::UnknownManual(manual.to_string()))
