@@ -2,11 +2,13 @@
 //! revisions as commits authored by editors, releases as annotated tags. The only module
 //! that uses git2.
 
+mod log;
 mod pool;
 mod read;
 mod release;
 mod write;
 
+pub use log::LogEntry;
 pub use read::{ChangedChapters, StoredFile};
 pub use release::Release;
 pub use write::{Author, NewRelease, PendingRevision};
