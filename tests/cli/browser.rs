@@ -1,8 +1,11 @@
-//! Pages in a real browser: headless Chromium driven over WebDriver (chromedriver).
+//! Pages in a real browser: headless Chromium driven over WebDriver (chromedriver), with
+//! axe-core checking every page type for accessibility problems.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
-//! the tests say loudly that they were skipped — and fail under CI, where they must be
-//! present.
+//! Needs Debian's `chromium` and `chromium-driver`, and axe-core from
+//! `npm ci --prefix tests/browser` (`.ci/run` installs all three). Without them the tests say
+//! loudly what they skipped — and fail under CI, where everything must be present.
 
+pub mod axe;
 pub mod driver;
+mod every_page;
 mod reading;
