@@ -161,7 +161,8 @@ pub async fn check_pages(client: &Client, base: &str, paths: &[&str]) {
     }
     assert!(
         failures.is_empty(),
-        "{} serious or critical accessibility problem(s) in {checked} page views:\n{}",
+        "{} accessibility problem(s) (serious or critical to axe-core, or sideways scrolling) \
+         in {checked} page views:\n{}",
         failures.len(),
         failures.concat()
     );
