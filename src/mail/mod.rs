@@ -175,6 +175,16 @@ impl Mailer {
         self.transport.describe()
     }
 
+    /// Where people write to the team that runs the site (the accessibility statement names
+    /// it): the `mail.reply_to` address when there is one, else the sender's, without a name.
+    pub fn contact_address(&self) -> String {
+        self.reply_to
+            .as_ref()
+            .unwrap_or(&self.from)
+            .email
+            .to_string()
+    }
+
     /// How many messages to have in flight at once.
     pub fn pool_size(&self) -> usize {
         self.pool_size

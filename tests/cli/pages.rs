@@ -62,6 +62,7 @@ fn every_page_answers_accessibly() {
         "/search",
         "/search?q=LADO",
         "/search?q=zzzzqqqq",
+        "/accessibility",
     ] {
         html_page(&s, path);
     }
@@ -186,6 +187,25 @@ fn a_release_page_is_the_notice() {
         s.fetch("/manuals/children/releases/2099-01", &[]).status,
         404
     );
+}
+
+#[test]
+fn the_accessibility_statement_says_where_to_report_a_problem() {
+    let s = sample_server();
+    let home = html_page(&s, "/").body;
+    assert!(home.contains("<a href=\"/accessibility\">Accessibility statement</a>"));
+    let statement = html_page(&s, "/accessibility").body;
+    assert!(statement.contains("Accessibility statement for Safeguarding procedures"));
+    assert!(statement.contains("mailto:procedures@localhost.localdomain"));
+    assert!(statement.contains("Equality Advisory and Support Service"));
+    assert!(statement.contains("axe-core"));
+
+    let configured = Server::start(Workspace::with_sample_and(
+        "\n[mail]\nfrom = \"Procedures <noreply@example.org>\"\nreply_to = \"Procedures team <team@example.org>\"\n",
+    ));
+    let statement = html_page(&configured, "/accessibility").body;
+    assert!(statement.contains("<a href=\"mailto:team@example.org\">team@example.org</a>"));
+    assert!(!statement.contains("noreply@example.org"));
 }
 
 #[test]

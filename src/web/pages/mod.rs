@@ -2,6 +2,7 @@
 //! JavaScript. Each page's handler gathers what it shows from the application; askama
 //! templates (checked at compile time) write it. Here: the routes and what pages share.
 
+mod accessibility;
 mod chapter;
 mod contents;
 pub mod diff;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/static/style.css", get(stylesheet))
         .route("/search", get(search::search))
+        .route("/accessibility", get(accessibility::accessibility))
         .route("/feed.atom", get(feeds::feed))
         .route("/manuals/{manual}", get(contents::contents))
         .route("/manuals/{manual}/feed.atom", get(feeds::manual_feed))

@@ -1,0 +1,200 @@
+//! Accessibility checked, not assumed: axe-core (from npm, see `tests/browser/package.json`)
+//! run in the browser on each page, at a desktop width and a phone's. Serious and critical
+//! violations fail the test; minor and moderate ones are printed.
+//!
+//! axe-core is injected through WebDriver's script execution, which the pages' Content
+//! Security Policy (`default-src 'none'`, so no page script may run) does not govern: the
+//! pages themselves stay script-free.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::Client;
+use fantoccini::wd::TimeoutConfiguration;
+use serde::Deserialize;
+
+use super::driver::{fits_the_width, skipped};
+
+/// A width every page is looked at: it must not scroll sideways at any of them, and
+/// axe-core runs at those marked so.
+struct View {
+    width: u32,
+    device: &'static str,
+    axe: bool,
+}
+
+const VIEWS: [View; 3] = [
+    View {
+        width: 1280,
+        device: "desktop",
+        axe: true,
+    },
+    View {
+        width: 360,
+        device: "phone",
+        axe: true,
+    },
+    // WCAG 1.4.10 (reflow): readable 320 CSS pixels wide without scrolling sideways, which
+    // the accessibility statement promises.
+    View {
+        width: 320,
+        device: "reflow",
+        axe: false,
+    },
+];
+
+/// Where `npm ci --prefix tests/browser` puts axe-core; `AXE_CORE` names another copy.
+fn axe_core_path() -> PathBuf {
+    std::env::var_os("AXE_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/browser/node_modules/axe-core/axe.min.js")
+        })
+}
+
+/// Runs axe-core and answers with what the report needs, or the error it met.
+const RUN_AXE: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { resultTypes: ['violations'] })
+  .then(r => done({ violations: r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({ target: n.target.map(String), summary: n.failureSummary || '' })),
+  })) }))
+  .catch(e => done({ error: String((e && e.stack) || e) }));
+"#;
+
+#[derive(Deserialize)]
+struct Outcome {
+    #[serde(default)]
+    violations: Vec<Violation>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Violation {
+    id: String,
+    impact: Option<String>,
+    help: String,
+    #[serde(rename = "helpUrl")]
+    help_url: String,
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    target: Vec<String>,
+    summary: String,
+}
+
+impl Violation {
+    fn is_serious(&self) -> bool {
+        matches!(self.impact.as_deref(), Some("serious" | "critical"))
+    }
+
+    /// The rule, what it asks, each element that breaks it and why, where to read more.
+    fn describe(&self, page: &str) -> String {
+        let impact = self.impact.as_deref().unwrap_or("unrated");
+        let mut text = format!("{page}: {} [{impact}] {}\n", self.id, self.help);
+        for node in &self.nodes {
+            let why = node
+                .summary
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(text, "    {}  — {why}", node.target.join(" "));
+        }
+        let _ = writeln!(text, "    see {}", self.help_url);
+        text
+    }
+}
+
+/// Opens each of `paths` (addresses under `base`, such as `/search?q=LADO`) in `client`'s
+/// session — signed in or not, as the pages need — 1280 and 360 px wide, and runs axe-core
+/// on it. Fails listing every serious or critical violation (rule, help, elements, page),
+/// and any page that scrolls sideways at those widths or at 320 px; prints minor and
+/// moderate ones. Without axe-core it says loudly that it checks the widths only, and
+/// fails under CI.
+pub async fn check_pages(client: &Client, base: &str, paths: &[&str]) {
+    let path = axe_core_path();
+    let source = std::fs::read_to_string(&path).ok();
+    if source.is_none() {
+        skipped(&format!(
+            "axe-core accessibility checks SKIPPED: no {} (npm ci --prefix tests/browser, \
+             or set AXE_CORE)",
+            path.display()
+        ));
+    }
+    client
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(60)),
+            None,
+            None,
+        ))
+        .await
+        .unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for View { width, device, axe } in VIEWS {
+        set_width(client, width).await;
+        for path in paths {
+            let page = format!("{base}{path}");
+            client.goto(&page).await.unwrap();
+            let label = format!("{path} at {width} px ({device})");
+            if !fits_the_width(client).await {
+                failures.push(format!("{label}: the page scrolls sideways\n"));
+            }
+            let Some(source) = source.as_deref().filter(|_| axe) else {
+                continue;
+            };
+            for violation in run(client, source, &label).await {
+                let text = violation.describe(&format!("{page} at {width} px"));
+                if violation.is_serious() {
+                    failures.push(text);
+                } else {
+                    eprint!("axe (not failing): {text}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} accessibility problem(s) (serious or critical to axe-core, or sideways scrolling) \
+         in {checked} page views:\n{}",
+        failures.len(),
+        failures.concat()
+    );
+}
+
+/// Makes the page area `width` CSS pixels wide (headless Chromium has no window frame).
+async fn set_width(client: &Client, width: u32) {
+    client.set_window_size(width, 900).await.unwrap();
+    let inner = client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(inner.as_u64(), Some(u64::from(width)), "the window's width");
+}
+
+/// Loads axe-core into the open page and runs it.
+async fn run(client: &Client, source: &str, label: &str) -> Vec<Violation> {
+    client.execute(source, vec![]).await.unwrap();
+    let loaded = client
+        .execute("return typeof window.axe === 'object';", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        loaded.as_bool(),
+        Some(true),
+        "axe-core did not load into {label}"
+    );
+    let answer = client.execute_async(RUN_AXE, vec![]).await.unwrap();
+    let outcome: Outcome = serde_json::from_value(answer)
+        .unwrap_or_else(|e| panic!("axe-core's answer on {label} is not a report: {e}"));
+    if let Some(error) = outcome.error {
+        panic!("axe-core failed on {label}: {error}");
+    }
+    outcome.violations
+}
