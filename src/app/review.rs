@@ -218,6 +218,37 @@ impl Chapterhouse {
         Ok(release)
     }
 
+    /// Publishes the draft at once, without review (the JSON API: scripts holding a
+    /// publisher's token). Recorded as published by the publisher alone; a proposal open
+    /// for the manual is withdrawn, since what it proposed is no longer the draft's next
+    /// release.
+    pub fn publish_direct(
+        &self,
+        manual: &ManualId,
+        plan: &ReleasePlan,
+        by: &Editor,
+    ) -> Result<Release, AppError> {
+        let _turn = self.publisher.turn();
+        let release = self.publish_head(
+            manual,
+            &plan.name,
+            plan.date,
+            plan.notes.clone(),
+            &by.author(),
+            None,
+        )?;
+        let db = self.db()?;
+        db.record_published(manual.as_str(), release.name.as_str(), None, by)?;
+        if let Some(open) = db.open_proposal(manual.as_str())? {
+            let reason = format!(
+                "release {} was published directly by {}",
+                release.name, by.name
+            );
+            db.withdraw(&open, Some(by), &reason)?;
+        }
+        Ok(release)
+    }
+
     /// The open proposal, still standing on the draft's head; one the draft has moved on
     /// from (a change by another process) is withdrawn here.
     fn current_proposal(&self, manual: &ManualId) -> Result<Proposal, ReviewError> {

@@ -128,7 +128,8 @@ pub enum SubscribersCommand {
 
 #[derive(Subcommand)]
 pub enum EditorsCommand {
-    /// Add an editor and print their token (shown this once; only its hash is kept).
+    /// Add an editor and print their API token (shown this once; only its hash is kept)
+    /// and a one-time sign-in link for the workspace.
     Add {
         /// The editor's name, as commits will show it
         name: String,
@@ -137,6 +138,11 @@ pub enum EditorsCommand {
         /// editor (writes chapters) or publisher (also publishes releases)
         #[arg(long)]
         role: String,
+    },
+    /// Print a fresh one-time sign-in link (24 hours) for the editors' workspace.
+    SigninLink {
+        /// The editor's email address
+        email: String,
     },
     /// List the editors whose tokens work.
     List,

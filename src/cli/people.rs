@@ -20,11 +20,26 @@ pub(super) async fn editors(config: Config, command: EditorsCommand) -> anyhow::
             EditorsCommand::Add { name, email, role } => {
                 let role: Role = role.parse()?;
                 let (editor, token) = db.add_editor(&NewEditor { name, email, role })?;
-                write_stdout(&format!("{}\n", token.as_str()))?;
+                let link = db.new_signin_link(editor.id)?;
+                write_stdout(&format!(
+                    "{}\nsign-in: {}\n",
+                    token.as_str(),
+                    signin_url(&app, &link)
+                ))?;
                 eprintln!(
-                    "added editor {} ({} <{}>, {}); keep the token above: it is not shown again",
+                    "added editor {} ({} <{}>, {}); keep the token above: it is not shown again. The sign-in link works once, within 24 hours",
                     editor.id, editor.name, editor.email, editor.role
                 );
+            }
+            EditorsCommand::SigninLink { email } => {
+                let editor = db.editor_by_email(&email)?.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no editor has the address {:?} (see editors list)",
+                        email.chars().take(254).collect::<String>()
+                    )
+                })?;
+                let link = db.new_signin_link(editor.id)?;
+                write_stdout(&format!("sign-in: {}\n", signin_url(&app, &link)))?;
             }
             EditorsCommand::List => {
                 let mut out = String::new();
@@ -44,6 +59,12 @@ pub(super) async fn editors(config: Config, command: EditorsCommand) -> anyhow::
         Ok(())
     })
     .await
+}
+
+/// The workspace address a sign-in link opens.
+fn signin_url(app: &Chapterhouse, link: &crate::tokens::Token) -> String {
+    app.links()
+        .page(&format!("/signin?token={}", link.as_str()))
 }
 
 /// `subscribers add | import | list | remove`.

@@ -224,7 +224,7 @@ impl Db {
     /// Records an approval of an open proposal.
     pub fn approve(&self, proposal: &Proposal, by: &Editor) -> Result<(), ProposalError> {
         let now = self.clock.now();
-        let outcome = self.write(|tx| {
+        self.write(|tx| {
             if !is_open(tx, proposal.id)? {
                 return Ok(Err(ProposalError::NotOpen));
             }
@@ -239,8 +239,7 @@ impl Db {
             let key = (proposal.manual.as_str(), proposal.name.as_str(), Some(proposal.id));
             event(tx, key, ReleaseEventKind::Approved, Some(by), now, None)?;
             Ok(Ok(()))
-        })?;
-        outcome
+        })?
     }
 
     /// Withdraws a proposal, by an editor or (`None`) by chapterhouse itself; false when

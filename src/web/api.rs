@@ -1,5 +1,6 @@
 //! The read side of the JSON API under `/api/v1` (SPEC §7), over the application.
 
+use crate::db::ReleaseRecord;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -54,15 +55,26 @@ struct ReleaseJson<'a> {
     scheduled: bool,
     revision: &'a str,
     notes: &'a std::collections::BTreeMap<crate::content::ChapterId, String>,
+    /// Who agreed it, for releases reviewed in the workspace (evidence for audits).
+    proposed_by: Option<&'a str>,
+    approved_by: &'a [String],
+    published_by: &'a str,
 }
 
-fn release_json(r: &Release, today: NaiveDate) -> Value {
+fn release_json(r: &Release, today: NaiveDate, record: Option<&ReleaseRecord>) -> Value {
+    // Releases published outside the workspace name their publisher in the tag.
+    let tagger = r.publisher.split(" <").next().unwrap_or(&r.publisher);
     serde_json::to_value(ReleaseJson {
         name: r.name.as_str(),
         date: r.date,
         scheduled: !r.in_force_on(today),
         revision: r.revision.as_str(),
         notes: &r.notes,
+        proposed_by: record.and_then(|r| r.proposed_by.as_deref()),
+        approved_by: record.map_or(&[], |r| r.approved_by.as_slice()),
+        published_by: record
+            .and_then(|r| r.published_by.as_deref())
+            .unwrap_or(tagger),
     })
     .expect("release serialises")
 }
@@ -76,10 +88,11 @@ async fn releases(
     let list = state
         .run(move |app| {
             let today = app.today();
-            Ok(app
-                .releases(&manual)?
+            let releases = app.releases(&manual)?;
+            let records = app.db()?.release_records(manual.as_str())?;
+            Ok(releases
                 .iter()
-                .map(|r| release_json(r, today))
+                .map(|r| release_json(r, today, records.get(r.name.as_str())))
                 .collect::<Vec<_>>())
         })
         .await?;

@@ -162,7 +162,11 @@ async fn keep(
 /// an ETag.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Editors' answers are theirs alone.
-    if request.method() != Method::GET || request.headers().contains_key(header::AUTHORIZATION) {
+    let private = |path: &str| path.starts_with("/edit") || path.starts_with("/signin");
+    if request.method() != Method::GET
+        || request.headers().contains_key(header::AUTHORIZATION)
+        || private(request.uri().path())
+    {
         return next.run(request).await;
     }
     let today = state.today();

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::api::manual_id;
 use super::{AppState, WebError};
-use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
+use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition, ReleasePlan};
 use crate::content::{ChapterId, ManualId, ReleaseName};
 use crate::db::{Editor, Role};
 
@@ -274,7 +274,8 @@ async fn publish(
         notes.insert(id, note.split_whitespace().collect::<Vec<_>>().join(" "));
     }
     let body = as_editor(&state, &headers, Role::Publisher, move |app, editor| {
-        let release = app.publish_draft(&manual, &name, date, notes, &editor.author())?;
+        let plan = ReleasePlan { name, date, notes };
+        let release = app.publish_direct(&manual, &plan, &editor)?;
         let notice = app.release_notice(&manual, &release)?;
         Ok(json!({
             "manual": manual, "name": release.name, "date": release.date,

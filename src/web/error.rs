@@ -240,6 +240,24 @@ impl From<AppError> for PageError {
     }
 }
 
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> PageError {
+        PageError::from(AppError::from(e))
+    }
+}
+
+impl From<crate::db::DbError> for PageError {
+    fn from(e: crate::db::DbError) -> PageError {
+        PageError::from(AppError::from(e))
+    }
+}
+
+impl From<EditorError> for PageError {
+    fn from(e: EditorError) -> PageError {
+        PageError::from(WebError::from(e))
+    }
+}
+
 impl From<BadDate> for PageError {
     fn from(e: BadDate) -> PageError {
         PageError::new(

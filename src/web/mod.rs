@@ -9,6 +9,7 @@ mod http;
 mod pages;
 mod site;
 mod subscriptions;
+mod workspace;
 
 pub use error::WebError;
 
@@ -133,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(pages::routes())
         .merge(subscriptions::routes())
+        .merge(workspace::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

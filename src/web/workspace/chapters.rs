@@ -72,18 +72,24 @@ struct DeletePage {
     reason: Option<String>,
 }
 
-fn manual_id(text: &str) -> Result<ManualId, Response> {
+fn manual_id(text: &str) -> Result<ManualId, PageError> {
     text.parse().map_err(|_| {
-        PageError::not_found("Manual not found", "There is no manual at this address.").into_response()
+        PageError::not_found("Manual not found", "There is no manual at this address.")
     })
 }
 
 fn no_chapter(manual: &ManualId, id: &str) -> PageError {
     PageError::not_found(
         "Chapter not found",
-        format!("The draft of {manual} has no chapter {:?}.", id.chars().take(80).collect::<String>()),
+        format!(
+            "The draft of {manual} has no chapter {:?}.",
+            id.chars().take(80).collect::<String>()
+        ),
     )
-    .links(vec![(format!("/edit/manuals/{manual}"), "The manual's chapters".into())])
+    .links(vec![(
+        format!("/edit/manuals/{manual}"),
+        "The manual's chapters".into(),
+    )])
 }
 
 /// Runs page work for an editor; its refusals become pages.
@@ -99,8 +105,22 @@ async fn work(
 }
 
 impl ChapterPage {
-    fn blank(app: &Chapterhouse, session: &Session, manual: &ManualId, new: bool) -> Result<ChapterPage, PageError> {
-        let title = app.contents_at_revision(manual, &app.store().head()?.ok_or_else(|| AppError::UnknownManual(manual.to_string()))?)?.info.title.clone();
+    fn blank(
+        app: &Chapterhouse,
+        session: &Session,
+        manual: &ManualId,
+        new: bool,
+    ) -> Result<ChapterPage, PageError> {
+        let title = app
+            .contents_at_revision(
+                manual,
+                &app.store()
+                    .head()?
+                    .ok_or_else(|| AppError::UnknownManual(manual.to_string()))?,
+            )?
+            .info
+            .title
+            .clone();
         Ok(ChapterPage {
             site: Site::plain(),
             desk: Desk::of(session),
@@ -119,7 +139,12 @@ impl ChapterPage {
         })
     }
 
-    fn for_chapter(app: &Chapterhouse, session: &Session, manual: &ManualId, form: ChapterForm) -> Result<ChapterPage, PageError> {
+    fn for_chapter(
+        app: &Chapterhouse,
+        session: &Session,
+        manual: &ManualId,
+        form: ChapterForm,
+    ) -> Result<ChapterPage, PageError> {
         let mut page = ChapterPage::blank(app, session, manual, false)?;
         page.heading = format!("Edit: {}", form.title);
         page.action = format!("/edit/manuals/{manual}/chapters/{}", form.id);
@@ -129,14 +154,20 @@ impl ChapterPage {
     }
 
     /// Adds the preview of `text` and its redline against the latest release.
-    fn preview(&mut self, app: &Chapterhouse, manual: &ManualId, text: &str) -> Result<(), PageError> {
-        let chapter = match crate::content::Chapter::parse(&format!("{manual}/{}.md", self.form.id), text) {
-            Ok(chapter) => chapter,
-            Err(e) => {
-                self.errors.insert(field_of(&e.to_string()), e.to_string());
-                return Ok(());
-            }
-        };
+    fn preview(
+        &mut self,
+        app: &Chapterhouse,
+        manual: &ManualId,
+        text: &str,
+    ) -> Result<(), PageError> {
+        let chapter =
+            match crate::content::Chapter::parse(&format!("{manual}/{}.md", self.form.id), text) {
+                Ok(chapter) => chapter,
+                Err(e) => {
+                    self.errors.insert(field_of(&e.to_string()), e.to_string());
+                    return Ok(());
+                }
+            };
         let rendered = markdown::render(&chapter.body);
         self.preview = Some(Preview {
             title: chapter.title.clone(),
@@ -146,7 +177,10 @@ impl ChapterPage {
         if let Ok(latest) = app.latest_release(manual) {
             let old = app.chapter_at(manual, &latest, chapter.id.as_str())?;
             let old_body = old.as_ref().map_or("", |o| o.chapter.body.as_str());
-            self.redline = Some((latest.name.to_string(), section_views(old_body, &chapter.body)));
+            self.redline = Some((
+                latest.name.to_string(),
+                section_views(old_body, &chapter.body),
+            ));
         }
         Ok(())
     }
@@ -169,7 +203,7 @@ pub async fn edit_form(
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
         let (chapter, _, blob) = app.draft_file(&manual, &id)?.ok_or_else(|| no_chapter(&manual, &id))?;
@@ -185,14 +219,18 @@ pub async fn edit_form(
 }
 
 /// `GET /edit/manuals/{m}/chapters/new`
-pub async fn new_form(State(state): State<AppState>, Path(manual): Path<String>, headers: HeaderMap) -> Response {
+pub async fn new_form(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let session = match reader(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
         let mut page = ChapterPage::blank(app, &session, &manual, true)?;
@@ -203,19 +241,26 @@ pub async fn new_form(State(state): State<AppState>, Path(manual): Path<String>,
 }
 
 /// `POST /edit/manuals/{m}/chapters/{id}`: `action=preview` or `action=save`.
-pub async fn save(State(state): State<AppState>, Path((manual, id)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn save(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (session, fields) = match writer(&state, &headers, &body).await {
         Ok(w) => w,
         Err(r) => return r,
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let saving = fields.get("action") == "save";
     let mut form = ChapterForm::from_fields(&fields);
     work(&state, move |app| {
-        let (original, raw, _) = app.draft_file(&manual, &id)?.ok_or_else(|| no_chapter(&manual, &id))?;
+        let (original, raw, _) = app
+            .draft_file(&manual, &id)?
+            .ok_or_else(|| no_chapter(&manual, &id))?;
         form.id = id.clone();
         form.kind = Some(original.kind);
         let mut page = ChapterPage::for_chapter(app, &session, &manual, form)?;
@@ -228,7 +273,11 @@ pub async fn save(State(state): State<AppState>, Path((manual, id)): Path<(Strin
         };
         if !saving {
             page.preview(app, &manual, &text)?;
-            let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if page.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             return Ok(page.answer(status));
         }
         write(app, &session, &manual, page, text, false)
@@ -237,14 +286,19 @@ pub async fn save(State(state): State<AppState>, Path((manual, id)): Path<(Strin
 }
 
 /// `POST /edit/manuals/{m}/chapters/new`: preview or create, with the `id` field.
-pub async fn create(State(state): State<AppState>, Path(manual): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (session, fields) = match writer(&state, &headers, &body).await {
         Ok(w) => w,
         Err(r) => return r,
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let saving = fields.get("action") == "save";
     let form = ChapterForm::from_fields(&fields);
@@ -260,12 +314,23 @@ pub async fn create(State(state): State<AppState>, Path(manual): Path<String>, h
             }
         };
         if app.draft_file(&manual, &page.form.id)?.is_some() {
-            page.errors.insert("id", format!("The manual has a chapter {:?} already: choose another id.", page.form.id));
+            page.errors.insert(
+                "id",
+                format!(
+                    "The manual has a chapter {:?} already: choose another id.",
+                    page.form.id
+                ),
+            );
             return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
         }
         if !saving {
             page.preview(app, &manual, &text)?;
-            return Ok(page.answer(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }));
+            let status = if page.errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return Ok(page.answer(status));
         }
         write(app, &session, &manual, page, text, true)
     })
@@ -274,7 +339,14 @@ pub async fn create(State(state): State<AppState>, Path(manual): Path<String>, h
 
 /// Saves the form's chapter file: 303 back to its page, 409 when a colleague saved
 /// first, 422 when the file breaks a content rule.
-fn write(app: &Chapterhouse, session: &Session, manual: &ManualId, mut page: ChapterPage, text: String, new: bool) -> Result<Response, PageError> {
+fn write(
+    app: &Chapterhouse,
+    session: &Session,
+    manual: &ManualId,
+    mut page: ChapterPage,
+    text: String,
+    new: bool,
+) -> Result<Response, PageError> {
     let base = page.form.base.clone();
     let precondition = if new {
         Precondition::Absent
@@ -289,7 +361,11 @@ fn write(app: &Chapterhouse, session: &Session, manual: &ManualId, mut page: Cha
         author: session.editor.author(),
     };
     match app.edit_chapter(&edit) {
-        Ok(written) => Ok(see_other(&format!("/edit/manuals/{manual}/chapters/{}?saved={}", written.id, u8::from(written.changed)))),
+        Ok(written) => Ok(see_other(&format!(
+            "/edit/manuals/{manual}/chapters/{}?saved={}",
+            written.id,
+            u8::from(written.changed)
+        ))),
         Err(EditError::Stale { .. } | EditError::NoSuchRevision { .. }) => {
             let Some((theirs, _, blob)) = app.draft_file(manual, &page.form.id)? else {
                 page.notice = Some("A colleague deleted this chapter while you were editing it. Your text is below: save it again to bring the chapter back.".into());
@@ -305,7 +381,10 @@ fn write(app: &Chapterhouse, session: &Session, manual: &ManualId, mut page: Cha
             Ok(page.answer(StatusCode::CONFLICT))
         }
         Err(EditError::Exists { .. }) => {
-            page.errors.insert("id", "A chapter with this id was added meanwhile: choose another id.".into());
+            page.errors.insert(
+                "id",
+                "A chapter with this id was added meanwhile: choose another id.".into(),
+            );
             Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(
@@ -321,18 +400,24 @@ fn write(app: &Chapterhouse, session: &Session, manual: &ManualId, mut page: Cha
 }
 
 /// `GET /edit/manuals/{m}/chapters/{id}/delete`: asks to confirm.
-pub async fn delete_form(State(state): State<AppState>, Path((manual, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+pub async fn delete_form(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let session = match reader(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
-        let (chapter, _, blob) = app.draft_file(&manual, &id)?.ok_or_else(|| no_chapter(&manual, &id))?;
-        Ok(delete_page(app, &session, &manual, &chapter.title, &id, blob, None)?)
+        let (chapter, _, blob) = app
+            .draft_file(&manual, &id)?
+            .ok_or_else(|| no_chapter(&manual, &id))?;
+        delete_page(app, &session, &manual, &chapter.title, &id, blob, None)
     })
     .await
 }
@@ -362,14 +447,19 @@ fn delete_page(
 }
 
 /// `POST /edit/manuals/{m}/chapters/{id}/delete` with `base`: deletes the chapter.
-pub async fn delete(State(state): State<AppState>, Path((manual, id)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((manual, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (session, fields) = match writer(&state, &headers, &body).await {
         Ok(w) => w,
         Err(r) => return r,
     };
     let manual = match manual_id(&manual) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let base = fields.get("base").trim().to_owned();
     work(&state, move |app| {

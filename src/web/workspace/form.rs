@@ -85,7 +85,10 @@ impl ChapterForm {
             title: chapter.title.clone(),
             section: chapter.section.clone().unwrap_or_default(),
             tags: chapter.tags.join(", "),
-            review_due: chapter.review_due.map(|d| d.to_string()).unwrap_or_default(),
+            review_due: chapter
+                .review_due
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             url: chapter.url.clone().unwrap_or_default(),
             body: chapter.body.clone(),
             base: base.to_owned(),
@@ -142,7 +145,10 @@ impl ChapterForm {
             set("kind", is_link.then(|| "link".into()));
         }
         if is_link && self.url.is_empty() {
-            errors.insert("url", "A link chapter needs the address it points to.".into());
+            errors.insert(
+                "url",
+                "A link chapter needs the address it points to.".into(),
+            );
         }
         set("url", is_link.then(|| self.url.clone().into()));
         set(
@@ -152,15 +158,25 @@ impl ChapterForm {
         let tags = self.tag_list();
         set(
             "tags",
-            (!tags.is_empty()).then(|| toml::Value::Array(tags.into_iter().map(Into::into).collect())),
+            (!tags.is_empty())
+                .then(|| toml::Value::Array(tags.into_iter().map(Into::into).collect())),
         );
         let due = if self.review_due.is_empty() {
             None
         } else {
             match crate::content::parse_date(&self.review_due) {
-                Ok(day) => Some(day.to_string().parse::<toml::value::Datetime>().map(toml::Value::Datetime).ok()).flatten(),
+                Ok(day) => Some(
+                    day.to_string()
+                        .parse::<toml::value::Datetime>()
+                        .map(toml::Value::Datetime)
+                        .ok(),
+                )
+                .flatten(),
                 Err(_) => {
-                    errors.insert("review_due", "Write the date as YYYY-MM-DD, e.g. 2025-09-30, or leave it empty.".into());
+                    errors.insert(
+                        "review_due",
+                        "Write the date as YYYY-MM-DD, e.g. 2025-09-30, or leave it empty.".into(),
+                    );
                     None
                 }
             }
@@ -180,13 +196,25 @@ impl ChapterForm {
                 ),
             );
         }
-        if errors.is_empty() { Ok(text) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(text)
+        } else {
+            Err(errors)
+        }
     }
 }
 
 /// The field a content rule's message is about, by the key it names.
 pub fn field_of(message: &str) -> &'static str {
-    for key in ["title", "url", "section", "tags", "review_due", "id", "kind"] {
+    for key in [
+        "title",
+        "url",
+        "section",
+        "tags",
+        "review_due",
+        "id",
+        "kind",
+    ] {
         if message.contains(&format!("`{key}`")) {
             return key;
         }
@@ -224,7 +252,10 @@ mod tests {
         assert_eq!(chapter.review_due.unwrap().to_string(), "2025-09-30");
         assert_eq!(chapter.body.trim_end(), "## 1. About\n\nNew body.");
         assert!(text.contains("owner = \"lead@example.org\"") && text.contains("gov.uk/x"));
-        assert!(text.find("title").unwrap() < text.find("owner").unwrap(), "{text}");
+        assert!(
+            text.find("title").unwrap() < text.find("owner").unwrap(),
+            "{text}"
+        );
     }
 
     #[test]
@@ -242,7 +273,11 @@ mod tests {
             ("title", "Big"),
             ("body", &"x".repeat(MAX_CHAPTER_BYTES)),
         ]));
-        assert!(huge.file_text(None, false).unwrap_err().contains_key("body"));
+        assert!(
+            huge.file_text(None, false)
+                .unwrap_err()
+                .contains_key("body")
+        );
     }
 
     #[test]
@@ -254,7 +289,13 @@ mod tests {
             ("body", ""),
         ]));
         let chapter = Chapter::parse("x.md", &form.file_text(None, true).unwrap()).unwrap();
-        assert_eq!((chapter.id.as_str(), chapter.kind), ("fgm-guidance", ChapterKind::Link));
-        assert_eq!(field_of("front matter: `url` must start with https://"), "url");
+        assert_eq!(
+            (chapter.id.as_str(), chapter.kind),
+            ("fgm-guidance", ChapterKind::Link)
+        );
+        assert_eq!(
+            field_of("front matter: `url` must start with https://"),
+            "url"
+        );
     }
 }

@@ -89,10 +89,9 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session
         return Ok(None);
     };
     state
-        .run_raw(move |app| app.db()?.session(&token).map_err(crate::app::AppError::from))
+        .run_raw(move |app| -> Result<_, PageError> { Ok(app.db()?.session(&token)?) })
         .await
         .map_err(PageError::from)?
-        .map_err(PageError::from)
 }
 
 /// A page for signed-in editors: without a session, the answer is a redirect to sign in.
@@ -156,10 +155,9 @@ fn see_other(to: &str) -> Response {
 
 /// A workspace answer: for this editor only, never kept.
 fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

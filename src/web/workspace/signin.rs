@@ -46,10 +46,10 @@ pub async fn signin(
 async fn sign_in(state: &AppState, token: String) -> Response {
     let secure = state.app.config().server.public_url.starts_with("https://");
     let opened = state
-        .run_raw(move |app| app.db()?.sign_in(&token).map_err(crate::app::AppError::from))
+        .run_raw(move |app| -> Result<_, PageError> { Ok(app.db()?.sign_in(&token)?) })
         .await
         .map_err(PageError::from)
-        .and_then(|r| r.map_err(PageError::from));
+        .and_then(|r| r);
     match opened {
         Ok(Ok((cookie, session))) => {
             tracing::info!(editor = %session.editor.name, "signed in");
@@ -94,9 +94,9 @@ pub async fn request_link(State(state): State<AppState>, body: Bytes) -> Respons
     let fields = Fields::parse(&body);
     let email = fields.get("email").to_owned();
     let asked = state
-        .run_raw(move |app| {
+        .run_raw(move |app| -> Result<_, PageError> {
             let request = app.db()?.request_signin_link(&email)?;
-            Ok::<_, crate::app::AppError>((request, app.links()))
+            Ok((request, app.links()))
         })
         .await;
     match asked {
@@ -111,7 +111,7 @@ pub async fn request_link(State(state): State<AppState>, body: Bytes) -> Respons
             });
         }
         Ok(Ok((SigninRequest::Nothing, _))) => {}
-        Ok(Err(e)) => return PageError::from(e).into_response(),
+        Ok(Err(e)) => return e.into_response(),
         Err(e) => return PageError::from(e).into_response(),
     }
     let page = SigninPage {
@@ -131,17 +131,19 @@ pub async fn signout(State(state): State<AppState>, headers: HeaderMap, body: By
         return see_other("/signin");
     };
     if let Err(e) = state
-        .run_raw(move |app| app.db()?.end_session(&token).map_err(crate::app::AppError::from))
+        .run_raw(move |app| -> Result<_, PageError> { Ok(app.db()?.end_session(&token)?) })
         .await
         .map_err(PageError::from)
-        .and_then(|r| r.map_err(PageError::from))
+        .and_then(|r| r)
     {
         return e.into_response();
     }
     let mut response = see_other("/signin");
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("chapterhouse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        HeaderValue::from_static(
+            "chapterhouse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        ),
     );
     no_store(response)
 }
