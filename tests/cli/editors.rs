@@ -26,7 +26,10 @@ fn token(ws: &Workspace, name: &str, role: &str) -> String {
         ])
         .ok();
     assert!(run.stderr.contains("not shown again"));
-    run.stdout.trim().to_owned()
+    let mut lines = run.stdout.lines();
+    let token = lines.next().unwrap().to_owned();
+    assert!(lines.next().unwrap().starts_with("sign-in: http"), "{}", run.stdout);
+    token
 }
 
 fn newsroom() -> Newsroom {

@@ -14,3 +14,4 @@ mod sample;
 mod search;
 mod smtp_sink;
 mod support;
+mod workspace;

@@ -25,7 +25,9 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         ])
         .ok()
         .stdout
-        .trim()
+        .lines()
+        .next()
+        .unwrap()
         .to_owned();
     let server = Server::start(ws);
     let base = server.base.clone();
