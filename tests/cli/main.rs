@@ -15,3 +15,4 @@ mod search;
 mod smtp_sink;
 mod support;
 mod workspace;
+mod workspace_review;
