@@ -28,7 +28,11 @@ fn token(ws: &Workspace, name: &str, role: &str) -> String {
     assert!(run.stderr.contains("not shown again"));
     let mut lines = run.stdout.lines();
     let token = lines.next().unwrap().to_owned();
-    assert!(lines.next().unwrap().starts_with("sign-in: http"), "{}", run.stdout);
+    assert!(
+        lines.next().unwrap().starts_with("sign-in: http"),
+        "{}",
+        run.stdout
+    );
     token
 }
 

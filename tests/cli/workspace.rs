@@ -36,8 +36,12 @@ pub fn add_editor(ws: &Workspace, name: &str, role: &str) -> (String, String) {
 
 /// `sign-in: https://host/signin?token=…` → `/signin?token=…`.
 fn signin_path(line: &str) -> String {
-    let url = line.strip_prefix("sign-in: ").unwrap_or_else(|| panic!("{line:?}"));
-    let at = url.find("/signin?token=").unwrap_or_else(|| panic!("{url}"));
+    let url = line
+        .strip_prefix("sign-in: ")
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let at = url
+        .find("/signin?token=")
+        .unwrap_or_else(|| panic!("{url}"));
     url[at..].to_owned()
 }
 
@@ -58,7 +62,10 @@ pub fn input(html: &str, name: &str) -> String {
 }
 
 pub fn textarea(html: &str, name: &str) -> String {
-    let pattern = format!(r#"(?s)<textarea[^>]*name="{}"[^>]*>(.*?)</textarea>"#, regex::escape(name));
+    let pattern = format!(
+        r#"(?s)<textarea[^>]*name="{}"[^>]*>(.*?)</textarea>"#,
+        regex::escape(name)
+    );
     let found = Regex::new(&pattern).unwrap().captures(html);
     unescape(&found.unwrap_or_else(|| panic!("no textarea {name}"))[1])
 }
@@ -75,7 +82,10 @@ impl<'s> Desk<'s> {
         assert_eq!(answer.status, 303, "{}", answer.body);
         assert_eq!(answer.header("location"), "/edit");
         let set = answer.header("set-cookie").to_owned();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
         let cookie = set.split(';').next().unwrap().to_owned();
         Desk { server, cookie }
     }
@@ -109,7 +119,11 @@ pub fn commits(ws: &Workspace) -> Vec<String> {
         .args(["log", "--format=%an|%s"])
         .output()
         .unwrap();
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The outbox's messages, once at least `count` are there.
@@ -117,7 +131,11 @@ pub fn outbox(ws: &Workspace, count: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let mut messages: Vec<String> = std::fs::read_dir(ws.data.join("outbox"))
-            .map(|d| d.flatten().map(|e| std::fs::read_to_string(e.path()).unwrap()).collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
             .unwrap_or_default();
         messages.sort();
         if messages.len() >= count || Instant::now() > deadline {
@@ -136,15 +154,35 @@ fn a_signin_link_opens_one_session_which_signing_out_or_revoking_ends() {
     let server = Server::start(ws);
     // Without a session: pages send to /signin, forms are refused.
     let anonymous = server.fetch("/edit", &[]);
-    assert_eq!((anonymous.status, anonymous.header("location")), (303, "/signin"));
-    let post = server.send("POST", CHAPTER, &[("content-type", "application/x-www-form-urlencoded")], "action=save&title=x");
+    assert_eq!(
+        (anonymous.status, anonymous.header("location")),
+        (303, "/signin")
+    );
+    let post = server.send(
+        "POST",
+        CHAPTER,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        "action=save&title=x",
+    );
     assert_eq!(post.status, 403);
 
     let first = server.fetch(&link, &[]);
     // The public address is https: the cookie is Secure.
-    assert!(first.header("set-cookie").contains("; Secure"), "{:?}", first.headers);
-    let cookie = first.header("set-cookie").split(';').next().unwrap().to_owned();
-    let desk = Desk { server: &server, cookie };
+    assert!(
+        first.header("set-cookie").contains("; Secure"),
+        "{:?}",
+        first.headers
+    );
+    let cookie = first
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let desk = Desk {
+        server: &server,
+        cookie,
+    };
     let again = server.fetch(&link, &[]);
     assert_eq!(again.status, 403, "a link works once");
     assert_eq!(again.header("set-cookie"), "");
@@ -164,12 +202,19 @@ fn a_signin_link_opens_one_session_which_signing_out_or_revoking_ends() {
     assert_eq!(desk.get("/edit").status, 303);
 
     // A fresh link from the command line; revoking the editor ends the session at once.
-    let fresh = server.ws.run(&["editors", "signin-link", "SAM@example.org"]).ok().stdout;
+    let fresh = server
+        .ws
+        .run(&["editors", "signin-link", "SAM@example.org"])
+        .ok()
+        .stdout;
     let desk = Desk::sign_in(&server, &signin_path(fresh.trim()));
     assert_eq!(desk.get("/edit").status, 200);
     server.ws.run(&["editors", "remove", "1"]).ok();
     assert_eq!(desk.get("/edit").status, 303);
-    server.ws.run(&["editors", "signin-link", "nobody@example.org"]).refused("no editor");
+    server
+        .ws
+        .run(&["editors", "signin-link", "nobody@example.org"])
+        .refused("no editor");
 }
 
 #[test]
@@ -198,7 +243,12 @@ fn a_link_by_email_goes_to_editors_only_and_at_most_once_in_ten_minutes() {
     assert_eq!(outbox(&server.ws, 1).len(), 1, "one email only");
     let message = crate::support::decoded(&messages[0]);
     assert!(message.contains("To: sam@example.org"), "{message}");
-    let link = Regex::new(r"/signin\?token=[0-9a-f]+").unwrap().find(&message).unwrap().as_str().to_owned();
+    let link = Regex::new(r"/signin\?token=[0-9a-f]+")
+        .unwrap()
+        .find(&message)
+        .unwrap()
+        .as_str()
+        .to_owned();
     Desk::sign_in(&server, &link);
 }
 
@@ -213,11 +263,26 @@ fn the_chapter_form_previews_saves_and_keeps_a_colleagues_edit() {
     let form = sam.get(CHAPTER);
     assert_eq!(form.status, 200);
     let kims_page = kim.get(CHAPTER).body;
-    let (csrf, base, body) = (input(&form.body, "csrf"), input(&form.body, "base"), textarea(&form.body, "body"));
+    let (csrf, base, body) = (
+        input(&form.body, "csrf"),
+        input(&form.body, "base"),
+        textarea(&form.body, "body"),
+    );
     let title = input(&form.body, "title");
-    let edited = format!("{body}\r\n\r\n## 14. Working with interpreters\r\n\r\nBook an interpreter before the visit.\r\n");
+    let edited = format!(
+        "{body}\r\n\r\n## 14. Working with interpreters\r\n\r\nBook an interpreter before the visit.\r\n"
+    );
     let fields = |action: &'static str, base: &str, text: &str| {
-        vec![("csrf", csrf.clone()), ("base", base.to_owned()), ("title", title.clone()), ("section", "Child protection processes".to_owned()), ("tags", "section 47, enquiries".to_owned()), ("review_due", "2027-03-31".to_owned()), ("body", text.to_owned()), ("action", action.to_owned())]
+        vec![
+            ("csrf", csrf.clone()),
+            ("base", base.to_owned()),
+            ("title", title.clone()),
+            ("section", "Child protection processes".to_owned()),
+            ("tags", "section 47, enquiries".to_owned()),
+            ("review_due", "2027-03-31".to_owned()),
+            ("body", text.to_owned()),
+            ("action", action.to_owned()),
+        ]
     };
     let send = |desk: &Desk, fields: Vec<(&str, String)>| {
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -226,9 +291,16 @@ fn the_chapter_form_previews_saves_and_keeps_a_colleagues_edit() {
     let before = commits(&server.ws).len();
     let preview = send(&sam, fields("preview", &base, &edited));
     assert_eq!(preview.status, 200, "{}", preview.body);
-    assert!(preview.body.contains("Working with interpreters</h2>"), "rendered");
+    assert!(
+        preview.body.contains("Working with interpreters</h2>"),
+        "rendered"
+    );
     assert!(preview.body.contains("<ins>"), "redline");
-    assert_eq!(commits(&server.ws).len(), before, "a preview writes nothing");
+    assert_eq!(
+        commits(&server.ws).len(),
+        before,
+        "a preview writes nothing"
+    );
 
     let saved = send(&sam, fields("save", &base, &edited));
     assert_eq!(saved.status, 303);
@@ -245,16 +317,25 @@ fn the_chapter_form_previews_saves_and_keeps_a_colleagues_edit() {
     kim_fields[0].1 = kim_csrf;
     let conflict = send(&kim, kim_fields.clone());
     assert_eq!(conflict.status, 409);
-    assert!(textarea(&conflict.body, "body").contains("Kim's words."), "her text is kept");
+    assert!(
+        textarea(&conflict.body, "body").contains("Kim's words."),
+        "her text is kept"
+    );
     let new_base = input(&conflict.body, "base");
     assert_ne!(new_base, kim_base);
-    assert!(conflict.body.contains("Your colleague's version") && conflict.body.contains("Book an interpreter"));
+    assert!(
+        conflict.body.contains("Your colleague's version")
+            && conflict.body.contains("Book an interpreter")
+    );
     assert_eq!(commits(&server.ws).len(), before + 1, "nothing written");
     kim_fields[1].1 = new_base;
     assert_eq!(send(&kim, kim_fields).status, 303);
     let draft = kim.get(CHAPTER).body;
     assert!(textarea(&draft, "body").contains("Kim's words."));
-    assert_eq!(commits(&server.ws)[0], "Kim|Edit children/section-47-enquiries");
+    assert_eq!(
+        commits(&server.ws)[0],
+        "Kim|Edit children/section-47-enquiries"
+    );
 
     // Bad input comes back on the form with the reason, and writes nothing.
     let base = input(&draft, "base");
@@ -269,7 +350,12 @@ fn the_chapter_form_previews_saves_and_keeps_a_colleagues_edit() {
     assert_eq!(send(&sam, bad).status, 422);
     let huge = "word ".repeat(220_000);
     let answer = send(&sam, fields("save", &base, &huge));
-    assert_eq!(answer.status, 422, "{}", &answer.body[..200.min(answer.body.len())]);
+    assert_eq!(
+        answer.status,
+        422,
+        "{}",
+        &answer.body[..200.min(answer.body.len())]
+    );
     assert!(answer.body.contains("at most"));
     // Without the session's token nothing is done.
     let mut forged = fields("save", &base, "Forged.");
@@ -292,16 +378,35 @@ fn chapters_are_added_with_an_id_and_deleted_with_a_confirmation() {
     assert_eq!(page.status, 200);
     let csrf = input(&page.body, "csrf");
     let add = |id: &str, title: &str| {
-        sam.post(new, &[("csrf", &csrf), ("id", id), ("title", title), ("kind", "chapter"), ("section", "Practice guidance"), ("body", "## 1. About\r\n\r\nInterpreters."), ("base", ""), ("action", "save")])
+        sam.post(
+            new,
+            &[
+                ("csrf", &csrf),
+                ("id", id),
+                ("title", title),
+                ("kind", "chapter"),
+                ("section", "Practice guidance"),
+                ("body", "## 1. About\r\n\r\nInterpreters."),
+                ("base", ""),
+                ("action", "save"),
+            ],
+        )
     };
-    for (id, why) in [("../etc", "id"), ("section-47-enquiries", "already"), ("", "id")] {
+    for (id, why) in [
+        ("../etc", "id"),
+        ("section-47-enquiries", "already"),
+        ("", "id"),
+    ] {
         let answer = add(id, "Interpreters");
         assert_eq!(answer.status, 422, "{id}");
         assert!(answer.body.contains(why), "{id}: {why}");
     }
     let made = add("interpreters", "Working with Interpreters");
     assert_eq!(made.status, 303);
-    assert_eq!(made.header("location"), "/edit/manuals/children/chapters/interpreters?saved=1");
+    assert_eq!(
+        made.header("location"),
+        "/edit/manuals/children/chapters/interpreters?saved=1"
+    );
     let overview = sam.get("/edit/manuals/children").body;
     assert!(overview.contains("Working with Interpreters") && overview.contains(">New<"));
 
@@ -309,11 +414,22 @@ fn chapters_are_added_with_an_id_and_deleted_with_a_confirmation() {
     assert_eq!(confirm.status, 200);
     let base = input(&confirm.body, "base");
     let delete = "/edit/manuals/children/chapters/interpreters/delete";
-    assert_eq!(sam.post(delete, &[("csrf", &csrf), ("base", "stale")]).status, 409);
+    assert_eq!(
+        sam.post(delete, &[("csrf", &csrf), ("base", "stale")])
+            .status,
+        409
+    );
     assert_eq!(sam.post(delete, &[("base", &base)]).status, 403);
     let gone = sam.post(delete, &[("csrf", &csrf), ("base", &base)]);
     assert_eq!(gone.status, 303);
-    assert_eq!(sam.get("/edit/manuals/children/chapters/interpreters").status, 404);
+    assert_eq!(
+        sam.get("/edit/manuals/children/chapters/interpreters")
+            .status,
+        404
+    );
     let activity = sam.get("/edit/manuals/children/activity").body;
-    assert!(activity.contains("Delete children/interpreters") && activity.contains("Add children/interpreters"));
+    assert!(
+        activity.contains("Delete children/interpreters")
+            && activity.contains("Add children/interpreters")
+    );
 }

@@ -11,7 +11,10 @@ const CHAPTER: &str = "/edit/manuals/children/chapters/section-47-enquiries";
 /// Saves a change to the chapter as `desk`.
 fn edit(desk: &Desk, words: &str) {
     let page = desk.get(CHAPTER).body;
-    let body = format!("{}\n\n## 14. {words}\n\nSome words on {words}.\n", textarea(&page, "body"));
+    let body = format!(
+        "{}\n\n## 14. {words}\n\nSome words on {words}.\n",
+        textarea(&page, "body")
+    );
     let answer = desk.post(
         CHAPTER,
         &[
@@ -54,7 +57,10 @@ fn a_release_is_proposed_approved_by_another_publisher_and_published() {
     assert_eq!(page.status, 200);
     let note_field = "note.section-47-enquiries";
     let prefilled = textarea(&page.body, note_field);
-    assert!(prefilled.contains("Interpreters"), "the automatic summary: {prefilled}");
+    assert!(
+        prefilled.contains("Interpreters"),
+        "the automatic summary: {prefilled}"
+    );
     assert!(input(&page.body, "name").len() >= 7);
 
     for (fields, why) in [
@@ -66,19 +72,40 @@ fn a_release_is_proposed_approved_by_another_publisher_and_published() {
         assert!(matches!(status, 409 | 422), "{fields:?}: {status}");
         assert!(body.contains(why), "{fields:?}: {why}");
     }
-    let (status, _) = act(&sam, "propose", &[("name", "2026-12"), ("date", ""), (note_field, "Interpreters must be booked.")]);
+    let (status, _) = act(
+        &sam,
+        "propose",
+        &[
+            ("name", "2026-12"),
+            ("date", ""),
+            (note_field, "Interpreters must be booked."),
+        ],
+    );
     assert_eq!(status, 303);
     // Publishers are asked to review it, by email (the outbox here).
     let letters = outbox(&server.ws, 2);
     assert_eq!(letters.len(), 2);
-    assert!(letters.iter().all(|l| l.contains("Please review release 2026-12")));
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.contains("Please review release 2026-12"))
+    );
 
     let proposed = sam.get(RELEASE).body;
-    assert!(proposed.contains("Release 2026-12 is proposed") && proposed.contains("Proposed by Sam"));
-    assert!(!proposed.contains(r#"value="approve""#), "no Approve button for the proposer");
+    assert!(
+        proposed.contains("Release 2026-12 is proposed") && proposed.contains("Proposed by Sam")
+    );
+    assert!(
+        !proposed.contains(r#"value="approve""#),
+        "no Approve button for the proposer"
+    );
     assert_eq!(act(&sam, "approve", &[]).0, 403);
     assert_eq!(act(&sam, "publish", &[]).0, 403);
-    assert_eq!(act(&pat, "withdraw", &[]).0, 403, "only the proposer withdraws");
+    assert_eq!(
+        act(&pat, "withdraw", &[]).0,
+        403,
+        "only the proposer withdraws"
+    );
     let (status, body) = act(&pat, "publish", &[]);
     assert_eq!(status, 409);
     assert!(body.contains("0 of the 1"));
@@ -87,11 +114,18 @@ fn a_release_is_proposed_approved_by_another_publisher_and_published() {
     assert_eq!(act(&lee, "publish", &[]).0, 303);
 
     // Readers see it at once: the chapter, the notice with the note, the feed, search.
-    let chapter = server.fetch("/manuals/children/chapters/section-47-enquiries", &[]).body;
+    let chapter = server
+        .fetch("/manuals/children/chapters/section-47-enquiries", &[])
+        .body;
     assert!(chapter.contains("Interpreters") && chapter.contains("2026-12"));
     let notice = server.fetch("/manuals/children/releases/2026-12", &[]).body;
     assert!(notice.contains("Interpreters must be booked."));
-    assert!(server.fetch("/manuals/children/feed.atom", &[]).body.contains("2026-12"));
+    assert!(
+        server
+            .fetch("/manuals/children/feed.atom", &[])
+            .body
+            .contains("2026-12")
+    );
     let (_, found) = server.get("/api/v1/search?q=interpreters&manual=children");
     assert_eq!(found["hits"][0]["id"], "section-47-enquiries", "{found}");
     let (_, releases) = server.get("/api/v1/manuals/children/releases");
@@ -114,16 +148,30 @@ fn an_edit_after_a_proposal_withdraws_it() {
     let server = Server::start(ws);
     let (sam, pat) = (Desk::sign_in(&server, &sam), Desk::sign_in(&server, &pat));
     edit(&sam, "Interpreters");
-    assert_eq!(act(&sam, "propose", &[("name", "2026-12"), ("date", "")]).0, 303);
+    assert_eq!(
+        act(&sam, "propose", &[("name", "2026-12"), ("date", "")]).0,
+        303
+    );
     assert_eq!(act(&pat, "approve", &[]).0, 303);
     edit(&pat, "Advocates");
     let page = pat.get(RELEASE).body;
     assert!(!page.contains("is proposed"), "withdrawn by the edit");
     assert!(page.contains("<td>withdrawn</td>") && page.contains("by Pat"));
     assert_eq!(act(&pat, "publish", &[]).0, 409);
-    assert_eq!(server.get("/api/v1/manuals/children/releases").1.as_array().unwrap().len(), 2);
+    assert_eq!(
+        server
+            .get("/api/v1/manuals/children/releases")
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // Proposed again, then withdrawn by the proposer.
-    assert_eq!(act(&sam, "propose", &[("name", "2026-12"), ("date", "")]).0, 303);
+    assert_eq!(
+        act(&sam, "propose", &[("name", "2026-12"), ("date", "")]).0,
+        303
+    );
     assert_eq!(act(&sam, "withdraw", &[]).0, 303);
     assert!(!sam.get(RELEASE).body.contains("is proposed"));
     assert_eq!(act(&sam, "nonsense", &[]).0, 400);
@@ -137,12 +185,22 @@ fn with_no_approvals_required_a_publisher_publishes_directly() {
     let server = Server::start(ws);
     let (sam, pat) = (Desk::sign_in(&server, &sam), Desk::sign_in(&server, &pat));
     edit(&sam, "Interpreters");
-    assert_eq!(act(&sam, "publish", &[("name", "2026-12"), ("date", "")]).0, 403);
-    let (status, body) = act(&pat, "publish", &[("name", "2026-12"), ("date", "2027-01-15")]);
+    assert_eq!(
+        act(&sam, "publish", &[("name", "2026-12"), ("date", "")]).0,
+        403
+    );
+    let (status, body) = act(
+        &pat,
+        "publish",
+        &[("name", "2026-12"), ("date", "2027-01-15")],
+    );
     assert_eq!(status, 303, "{body}");
     let (_, releases) = server.get("/api/v1/manuals/children/releases");
     let last = releases.as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["name"].as_str(), last["scheduled"].as_bool()), (Some("2026-12"), Some(true)));
+    assert_eq!(
+        (last["name"].as_str(), last["scheduled"].as_bool()),
+        (Some("2026-12"), Some(true))
+    );
     assert_eq!(last["published_by"], "Pat");
     assert_eq!(last["approved_by"], serde_json::json!([]));
 }

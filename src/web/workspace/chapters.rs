@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::form::{ChapterForm, FieldErrors, field_of};
-use super::{Desk, html, reader, see_other, writer};
+use super::{Desk, html, manual_id, reader, see_other, work, writer};
 use crate::app::{AppError, BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
 use crate::content::{ChapterKind, ManualId, markdown};
 use crate::db::Session;
@@ -35,11 +35,11 @@ struct Conflict {
 
 #[derive(Template)]
 #[template(path = "edit/chapter.html")]
-struct ChapterPage {
+pub(super) struct ChapterPage {
     site: Site,
     desk: Desk,
     manual: String,
-    manual_title: String,
+    pub(super) manual_title: String,
     heading: String,
     action: String,
     new: bool,
@@ -59,26 +59,7 @@ impl ChapterPage {
     }
 }
 
-#[derive(Template)]
-#[template(path = "edit/delete.html")]
-struct DeletePage {
-    site: Site,
-    desk: Desk,
-    manual: String,
-    manual_title: String,
-    id: String,
-    title: String,
-    base: String,
-    reason: Option<String>,
-}
-
-fn manual_id(text: &str) -> Result<ManualId, PageError> {
-    text.parse().map_err(|_| {
-        PageError::not_found("Manual not found", "There is no manual at this address.")
-    })
-}
-
-fn no_chapter(manual: &ManualId, id: &str) -> PageError {
+pub(super) fn no_chapter(manual: &ManualId, id: &str) -> PageError {
     PageError::not_found(
         "Chapter not found",
         format!(
@@ -92,20 +73,8 @@ fn no_chapter(manual: &ManualId, id: &str) -> PageError {
     )])
 }
 
-/// Runs page work for an editor; its refusals become pages.
-async fn work(
-    state: &AppState,
-    job: impl FnOnce(&Chapterhouse) -> Result<Response, PageError> + Send + 'static,
-) -> Response {
-    match state.run_raw(job).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => e.into_response(),
-        Err(e) => PageError::from(e).into_response(),
-    }
-}
-
 impl ChapterPage {
-    fn blank(
+    pub(super) fn blank(
         app: &Chapterhouse,
         session: &Session,
         manual: &ManualId,
@@ -397,92 +366,4 @@ fn write(
         }
         Err(e) => Err(PageError::from(crate::web::WebError::from(e))),
     }
-}
-
-/// `GET /edit/manuals/{m}/chapters/{id}/delete`: asks to confirm.
-pub async fn delete_form(
-    State(state): State<AppState>,
-    Path((manual, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match reader(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
-    };
-    work(&state, move |app| {
-        let (chapter, _, blob) = app
-            .draft_file(&manual, &id)?
-            .ok_or_else(|| no_chapter(&manual, &id))?;
-        delete_page(app, &session, &manual, &chapter.title, &id, blob, None)
-    })
-    .await
-}
-
-fn delete_page(
-    app: &Chapterhouse,
-    session: &Session,
-    manual: &ManualId,
-    title: &str,
-    id: &str,
-    base: String,
-    reason: Option<(StatusCode, String)>,
-) -> Result<Response, PageError> {
-    let status = reason.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    let blank = ChapterPage::blank(app, session, manual, false)?;
-    let page = DeletePage {
-        site: Site::plain(),
-        desk: Desk::of(session),
-        manual: manual.to_string(),
-        manual_title: blank.manual_title,
-        id: id.to_owned(),
-        title: title.to_owned(),
-        base,
-        reason: reason.map(|(_, r)| r),
-    };
-    Ok(html(status, page.render()))
-}
-
-/// `POST /edit/manuals/{m}/chapters/{id}/delete` with `base`: deletes the chapter.
-pub async fn delete(
-    State(state): State<AppState>,
-    Path((manual, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (session, fields) = match writer(&state, &headers, &body).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
-    };
-    let base = fields.get("base").trim().to_owned();
-    work(&state, move |app| {
-        let (chapter, _, blob) = app.draft_file(&manual, &id)?.ok_or_else(|| no_chapter(&manual, &id))?;
-        let matches = base.clone();
-        let edit = ChapterEdit {
-            manual: manual.clone(),
-            id: id.clone(),
-            text: None,
-            precondition: Precondition::Matches(BasedOn::new(move |tag| tag == matches)),
-            author: session.editor.author(),
-        };
-        match app.edit_chapter(&edit) {
-            Ok(_) => Ok(see_other(&format!("/edit/manuals/{manual}?deleted={id}"))),
-            Err(EditError::Stale { .. }) => {
-                let reason = "A colleague saved this chapter after you opened this page. Look at their version before deleting it; to delete it anyway, confirm again.".to_owned();
-                Ok(delete_page(app, &session, &manual, &chapter.title, &id, blob, Some((StatusCode::CONFLICT, reason)))?)
-            }
-            Err(e @ EditError::Invalid(_)) => {
-                Ok(delete_page(app, &session, &manual, &chapter.title, &id, blob, Some((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())))?)
-            }
-            Err(e) => Err(PageError::from(crate::web::WebError::from(e))),
-        }
-    })
-    .await
 }

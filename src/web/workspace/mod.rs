@@ -8,11 +8,13 @@
 //! Workspace pages are never cached.
 
 mod chapters;
+mod delete;
 mod form;
 mod letters;
 mod overview;
 mod release;
 mod signin;
+mod steps;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -48,11 +50,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/edit/manuals/{manual}/chapters/{id}/delete",
-            get(chapters::delete_form).post(chapters::delete),
+            get(delete::delete_form).post(delete::delete),
         )
         .route(
             "/edit/manuals/{manual}/release",
-            get(release::page).post(release::act),
+            get(release::page).post(steps::act),
         )
 }
 
@@ -130,6 +132,25 @@ async fn writer(
         ));
     }
     Ok((session, fields))
+}
+
+/// A manual named in a workspace address.
+fn manual_id(text: &str) -> Result<crate::content::ManualId, PageError> {
+    text.parse().map_err(|_| {
+        PageError::not_found("Manual not found", "There is no manual at this address.")
+    })
+}
+
+/// Runs page work on the application; its refusals become pages.
+async fn work(
+    state: &AppState,
+    job: impl FnOnce(&crate::app::Chapterhouse) -> Result<Response, PageError> + Send + 'static,
+) -> Response {
+    match state.run_raw(job).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
 }
 
 /// A refusal page, with a way back to the workspace.

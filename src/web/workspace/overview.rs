@@ -7,9 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-use super::{Desk, html, reader};
+use super::{Desk, html, manual_id, reader};
 use crate::app::{Chapterhouse, DraftChapter};
-use crate::content::ManualId;
 use crate::db::Session;
 use crate::web::AppState;
 use crate::web::error::PageError;
@@ -99,12 +98,6 @@ async fn signed_page(
         Ok(Err(e)) => e.into_response(),
         Err(e) => PageError::from(e).into_response(),
     }
-}
-
-fn manual_id(text: &str) -> Result<ManualId, PageError> {
-    text.parse().map_err(|_| {
-        PageError::not_found("Manual not found", "There is no manual at this address.")
-    })
 }
 
 /// `GET /edit`: every manual, with what its draft holds.
