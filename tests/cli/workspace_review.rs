@@ -120,6 +120,7 @@ fn a_release_is_proposed_approved_by_another_publisher_and_published() {
     assert!(chapter.contains("Interpreters") && chapter.contains("2026-12"));
     let notice = server.fetch("/manuals/children/releases/2026-12", &[]).body;
     assert!(notice.contains("Interpreters must be booked."));
+    assert!(notice.contains("Proposed by Sam, approved by Pat, and published by Lee."));
     assert!(
         server
             .fetch("/manuals/children/feed.atom", &[])

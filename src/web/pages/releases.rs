@@ -73,6 +73,24 @@ struct ReleasePage {
     scheduled: bool,
     previous: Option<String>,
     notice: String,
+    /// Who agreed it, for a release reviewed in the workspace.
+    agreed: Option<String>,
+}
+
+/// "Proposed by Sam, approved by Pat and Lee, and published by Lee."
+fn agreed(record: &crate::db::ReleaseRecord) -> Option<String> {
+    let proposed = record.proposed_by.as_ref()?;
+    let approved = match record.approved_by.as_slice() {
+        [] => String::new(),
+        [one] => format!(", approved by {one}"),
+        [many @ .., last] => format!(", approved by {} and {last}", many.join(", ")),
+    };
+    let published = record
+        .published_by
+        .as_ref()
+        .map(|p| format!(", and published by {p}"))
+        .unwrap_or_default();
+    Some(format!("Proposed by {proposed}{approved}{published}."))
 }
 
 pub async fn release(
@@ -94,6 +112,11 @@ pub async fn release(
             scheduled,
             previous: notice.from.as_ref().map(|f| f.name.to_string()),
             notice: notice.to_html(&Links::new("")),
+            agreed: app
+                .db()?
+                .release_records(manual.as_str())?
+                .get(release.name.as_str())
+                .and_then(agreed),
         }
         .render()?;
         // A release never moves, but a scheduled one's page changes on its date.
