@@ -6,10 +6,10 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::form::{ChapterForm, FieldErrors, field_of};
-use super::{Desk, html, manual_id, reader, see_other, work, writer};
+use super::{Desk, html, posting, see_other, viewing, work};
 use crate::app::{AppError, BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
 use crate::content::{ChapterKind, ManualId, markdown};
 use crate::db::Session;
@@ -166,13 +166,9 @@ pub async fn edit_form(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    let session = match reader(&state, &headers).await {
-        Ok(s) => s,
+    let (session, manual) = match viewing(&state, &headers, &manual).await {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
         let (chapter, _, blob) = app.draft_file(&manual, &id)?.ok_or_else(|| no_chapter(&manual, &id))?;
@@ -193,13 +189,9 @@ pub async fn new_form(
     Path(manual): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let session = match reader(&state, &headers).await {
-        Ok(s) => s,
+    let (session, manual) = match viewing(&state, &headers, &manual).await {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
         let mut page = ChapterPage::blank(app, &session, &manual, true)?;
@@ -216,13 +208,9 @@ pub async fn save(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, fields) = match writer(&state, &headers, &body).await {
-        Ok(w) => w,
+    let (session, fields, manual) = match posting(&state, &headers, &body, &manual).await {
+        Ok(p) => p,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     let saving = fields.get("action") == "save";
     let mut form = ChapterForm::from_fields(&fields);
@@ -232,24 +220,8 @@ pub async fn save(
             .ok_or_else(|| no_chapter(&manual, &id))?;
         form.id = id.clone();
         form.kind = Some(original.kind);
-        let mut page = ChapterPage::for_chapter(app, &session, &manual, form)?;
-        let text = match page.form.file_text(Some(&raw), false) {
-            Ok(text) => text,
-            Err(errors) => {
-                page.errors = errors;
-                return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
-            }
-        };
-        if !saving {
-            page.preview(app, &manual, &text)?;
-            let status = if page.errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            return Ok(page.answer(status));
-        }
-        write(app, &session, &manual, page, text, false)
+        let page = ChapterPage::for_chapter(app, &session, &manual, form)?;
+        submit(app, &session, &manual, page, Some(&raw), saving)
     })
     .await
 }
@@ -261,13 +233,9 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, fields) = match writer(&state, &headers, &body).await {
-        Ok(w) => w,
+    let (session, fields, manual) = match posting(&state, &headers, &body, &manual).await {
+        Ok(p) => p,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     let saving = fields.get("action") == "save";
     let form = ChapterForm::from_fields(&fields);
@@ -275,35 +243,47 @@ pub async fn create(
         let mut page = ChapterPage::blank(app, &session, &manual, true)?;
         page.is_link = form.is_link();
         page.form = form;
-        let text = match page.form.file_text(None, true) {
-            Ok(text) => text,
-            Err(errors) => {
-                page.errors = errors;
-                return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
-            }
-        };
-        if app.draft_file(&manual, &page.form.id)?.is_some() {
-            page.errors.insert(
-                "id",
-                format!(
-                    "The manual has a chapter {:?} already: choose another id.",
-                    page.form.id
-                ),
-            );
-            return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
-        }
-        if !saving {
-            page.preview(app, &manual, &text)?;
-            let status = if page.errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            return Ok(page.answer(status));
-        }
-        write(app, &session, &manual, page, text, true)
+        submit(app, &session, &manual, page, None, saving)
     })
     .await
+}
+
+/// The form's chapter file, previewed or saved; `original` is the file it edits (`None`
+/// for a new chapter). Fields that cannot be used come back on the form (422).
+fn submit(
+    app: &Chapterhouse,
+    session: &Session,
+    manual: &ManualId,
+    mut page: ChapterPage,
+    original: Option<&str>,
+    saving: bool,
+) -> Result<Response, PageError> {
+    let new = original.is_none();
+    let text = match page.form.file_text(original, new) {
+        Ok(text) => text,
+        Err(errors) => {
+            page.errors = errors;
+            return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    if new && app.draft_file(manual, &page.form.id)?.is_some() {
+        let taken = format!(
+            "The manual has a chapter {:?} already: choose another id.",
+            page.form.id
+        );
+        page.errors.insert("id", taken);
+        return Ok(page.answer(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    if saving {
+        return write(app, session, manual, page, text, new);
+    }
+    page.preview(app, manual, &text)?;
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(page.answer(status))
 }
 
 /// Saves the form's chapter file: 303 back to its page, 409 when a colleague saved

@@ -4,10 +4,10 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::chapters::{ChapterPage, no_chapter};
-use super::{Desk, html, manual_id, reader, see_other, work, writer};
+use super::{Desk, html, posting, see_other, viewing, work};
 use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
 use crate::content::ManualId;
 use crate::db::Session;
@@ -34,13 +34,9 @@ pub async fn delete_form(
     Path((manual, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let session = match reader(&state, &headers).await {
-        Ok(s) => s,
+    let (session, manual) = match viewing(&state, &headers, &manual).await {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     work(&state, move |app| {
         let (chapter, _, blob) = app
@@ -82,13 +78,9 @@ pub async fn delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, fields) = match writer(&state, &headers, &body).await {
-        Ok(w) => w,
+    let (session, fields, manual) = match posting(&state, &headers, &body, &manual).await {
+        Ok(p) => p,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     let base = fields.get("base").trim().to_owned();
     work(&state, move |app| {

@@ -134,6 +134,29 @@ async fn writer(
     Ok((session, fields))
 }
 
+/// A signed-in editor's view of a manual's page.
+async fn viewing(
+    state: &AppState,
+    headers: &HeaderMap,
+    manual: &str,
+) -> Result<(Session, crate::content::ManualId), Response> {
+    let session = reader(state, headers).await?;
+    let manual = manual_id(manual).map_err(IntoResponse::into_response)?;
+    Ok((session, manual))
+}
+
+/// A form sent about a manual by a signed-in editor, with the right CSRF token.
+async fn posting(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    manual: &str,
+) -> Result<(Session, Fields, crate::content::ManualId), Response> {
+    let (session, fields) = writer(state, headers, body).await?;
+    let manual = manual_id(manual).map_err(IntoResponse::into_response)?;
+    Ok((session, fields, manual))
+}
+
 /// A manual named in a workspace address.
 fn manual_id(text: &str) -> Result<crate::content::ManualId, PageError> {
     text.parse().map_err(|_| {

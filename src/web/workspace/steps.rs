@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::letters::review_letter;
 use super::release::render;
-use super::{Fields, manual_id, see_other, writer};
+use super::{Fields, posting, see_other};
 use crate::app::{AppError, Chapterhouse, ReleasePlan, ReviewError};
 use crate::content::{ChapterId, ManualId, ReleaseName};
 use crate::db::Session;
@@ -90,13 +90,9 @@ pub async fn act(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (session, fields) = match writer(&state, &headers, &body).await {
-        Ok(w) => w,
+    let (session, fields, manual) = match posting(&state, &headers, &body, &manual).await {
+        Ok(p) => p,
         Err(r) => return r,
-    };
-    let manual = match manual_id(&manual) {
-        Ok(m) => m,
-        Err(e) => return e.into_response(),
     };
     let target = format!("/edit/manuals/{manual}/release");
     let outcome = state
