@@ -17,10 +17,6 @@ use crate::store::{Release, Revision, StoredFile};
 const CONTENTS_CACHED: usize = 32;
 /// Rendered chapter versions kept in memory.
 const RENDERED_CACHED: usize = 2048;
-/// Chapter histories (one per chapter and release) kept in memory.
-const HISTORIES_CACHED: usize = 32_768;
-/// A chapter's history up to a release: the manual, the chapter id, the release's revision.
-type HistoryKey = (ManualId, String, Revision);
 /// Release notices kept in memory.
 const NOTICES_CACHED: usize = 256;
 /// Kept contents of a manual tried as the starting point for another revision's.
@@ -71,7 +67,6 @@ impl Contents {
 pub struct ReadCache {
     pub(super) contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
     pub(super) rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
-    pub(super) histories: Mutex<lru::LruCache<HistoryKey, Arc<super::history::HistoryUpTo>>>,
     pub(super) notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
 }
 
@@ -82,7 +77,6 @@ impl Default for ReadCache {
             contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
             rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
             notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
-            histories: Mutex::new(lru::LruCache::new(size(HISTORIES_CACHED))),
         }
     }
 }

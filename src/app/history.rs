@@ -3,13 +3,28 @@
 //! step: after a publish, pages need one comparison per chapter at most, not one per
 //! release.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::contents::lock;
 use super::{AppError, Chapterhouse};
 use crate::content::{Chapter, ManualId};
 use crate::diff::{self, UpdatedChapter};
 use crate::store::{Release, StoredFile};
+
+/// Chapter histories (one per chapter and release) kept in memory.
+const HISTORIES_CACHED: usize = 32_768;
+/// A chapter's history up to a release: the manual, the chapter id, the release's revision.
+type HistoryKey = (ManualId, String, crate::store::Revision);
+
+/// The kept histories.
+pub(super) struct Histories(Mutex<lru::LruCache<HistoryKey, Arc<HistoryUpTo>>>);
+
+impl Default for Histories {
+    fn default() -> Histories {
+        let size = std::num::NonZeroUsize::new(HISTORIES_CACHED).expect("not zero");
+        Histories(Mutex::new(lru::LruCache::new(size)))
+    }
+}
 
 /// One release that changed a chapter.
 #[derive(Debug, Clone)]
@@ -47,7 +62,7 @@ impl Chapterhouse {
         let mut state = HistoryUpTo::default();
         let mut start = 0;
         for (i, release) in releases.iter().enumerate().rev() {
-            if let Some(kept) = lock(&self.cache.histories).get(&key(release)) {
+            if let Some(kept) = lock(&self.histories.0).get(&key(release)) {
                 state = HistoryUpTo::clone(kept);
                 start = i + 1;
                 break;
@@ -55,7 +70,7 @@ impl Chapterhouse {
         }
         for release in &releases[start..] {
             state = self.history_step(manual, id, state, release)?;
-            lock(&self.cache.histories).put(key(release), Arc::new(state.clone()));
+            lock(&self.histories.0).put(key(release), Arc::new(state.clone()));
         }
         let mut entries = state.entries;
         entries.reverse();

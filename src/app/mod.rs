@@ -45,6 +45,7 @@ pub struct Chapterhouse {
     store: Store,
     index: OnceLock<Arc<SearchIndex>>,
     cache: contents::ReadCache,
+    histories: history::Histories,
     db: OnceLock<Db>,
     publisher: publisher::Publisher,
 }
@@ -72,6 +73,7 @@ impl Chapterhouse {
             store,
             index: OnceLock::new(),
             cache: contents::ReadCache::default(),
+            histories: history::Histories::default(),
             db: OnceLock::new(),
             publisher: publisher::Publisher::default(),
         })
