@@ -248,6 +248,21 @@ pub async fn create(
     .await
 }
 
+/// Who last saved a chapter's file, and when: the newest of the manual's commits that
+/// touched it (looked for among the last few hundred).
+fn last_saved_by(app: &Chapterhouse, manual: &ManualId, path: &str) -> Option<(String, String)> {
+    let head = app.store().head().ok()??;
+    let mut found = None;
+    let walked = app.store().walk_log(manual, &head, 500, |entry| {
+        if entry.files.iter().any(|f| f == path) {
+            found = Some((entry.author, super::overview::when(app, entry.at)));
+            return false;
+        }
+        true
+    });
+    walked.ok().and(found)
+}
+
 /// The form's chapter file, previewed or saved; `original` is the file it edits (`None`
 /// for a new chapter). Fields that cannot be used come back on the form (422).
 fn submit(
@@ -317,11 +332,20 @@ fn write(
         ))),
         Err(EditError::Stale { .. } | EditError::NoSuchRevision { .. }) => {
             let Some((theirs, _, blob)) = app.draft_file(manual, &page.form.id)? else {
-                page.notice = Some("A colleague deleted this chapter while you were editing it. Your text is below: save it again to bring the chapter back.".into());
+                // Saving again makes the chapter anew, under the same id.
+                page.notice = Some("A colleague deleted this chapter while you were editing it. Your text is below: save it to add the chapter again.".into());
                 page.form.base.clear();
+                page.new = true;
+                page.action = format!("/edit/manuals/{manual}/chapters/new");
                 return Ok(page.answer(StatusCode::CONFLICT));
             };
-            page.notice = Some("A colleague saved this chapter after you opened it. Your text is still in the form; their version and the differences are below. Bring in what you need, then save again: it will be saved over their version.".into());
+            let who = last_saved_by(app, manual, &theirs.path).map_or_else(
+                || "A colleague".to_owned(),
+                |(name, at)| format!("{name} ({at})"),
+            );
+            page.notice = Some(format!(
+                "{who} saved this chapter after you opened it. Your text is still in the form; their version and the differences are below. Bring in what you need, then save again: it will be saved over their version."
+            ));
             page.conflict = Some(Conflict {
                 sections: section_views(&theirs.body, &page.form.body),
                 text: theirs.body,
