@@ -22,3 +22,4 @@ pub mod startup;
 pub mod store;
 pub mod tokens;
 pub mod web;
+pub mod weighed;

@@ -12,11 +12,14 @@ use crate::content::markdown::Rendered;
 use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ManualInfo};
 use crate::notice::Notice;
 use crate::store::{Release, Revision, StoredFile};
+use crate::weighed::{Weigh, WeighedLru};
 
 /// Contents of this many manual revisions are kept in memory.
 const CONTENTS_CACHED: usize = 32;
-/// Rendered chapter versions kept in memory.
+/// Rendered chapter versions kept in memory, at most.
 const RENDERED_CACHED: usize = 2048;
+/// Bytes of rendered chapters kept in memory, about.
+const RENDERED_BYTES: usize = 128 * 1024 * 1024;
 /// Release notices kept in memory.
 const NOTICES_CACHED: usize = 256;
 /// Kept contents of a manual tried as the starting point for another revision's.
@@ -66,7 +69,7 @@ impl Contents {
 /// In-memory caches of things read at releases.
 pub struct ReadCache {
     pub(super) contents: Mutex<lru::LruCache<(Revision, ManualId), Arc<Contents>>>,
-    pub(super) rendered: Mutex<lru::LruCache<String, Arc<Rendered>>>,
+    pub(super) rendered: Mutex<WeighedLru<String, Arc<Rendered>>>,
     pub(super) notices: Mutex<lru::LruCache<(ManualId, Revision, Revision), Arc<Notice>>>,
 }
 
@@ -75,9 +78,20 @@ impl Default for ReadCache {
         let size = |n| NonZeroUsize::new(n).expect("cache sizes are not zero");
         ReadCache {
             contents: Mutex::new(lru::LruCache::new(size(CONTENTS_CACHED))),
-            rendered: Mutex::new(lru::LruCache::new(size(RENDERED_CACHED))),
+            rendered: Mutex::new(WeighedLru::new(RENDERED_CACHED, RENDERED_BYTES)),
             notices: Mutex::new(lru::LruCache::new(size(NOTICES_CACHED))),
         }
+    }
+}
+
+impl Weigh for Rendered {
+    fn weight(&self) -> usize {
+        self.html.len()
+            + self
+                .toc
+                .iter()
+                .map(|(a, t)| a.len() + t.len() + 48)
+                .sum::<usize>()
     }
 }
 

@@ -5,7 +5,6 @@
 //! [`follow_store`] looks every [`LOOK_EVERY`]), and at a change of day (scheduled
 //! releases).
 
-use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,13 +18,19 @@ use axum::response::{IntoResponse, Response};
 use super::error::answer_at;
 use super::http::not_modified;
 use super::{AppState, WebError};
+use crate::weighed::{Weigh, WeighedLru};
 
 /// How often the store is looked at for releases made by another process.
 pub const LOOK_EVERY: Duration = Duration::from_secs(1);
-/// Pages kept.
+/// Pages kept, at most.
 const CAPACITY: usize = 4096;
-/// Larger pages are not kept.
-const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes of pages kept, about; a page over a quarter of this is not kept.
+const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
+/// Larger answers are not read to be kept.
+const MAX_PAGE_BYTES: usize = CAPACITY_BYTES / 4;
+/// The query parameters that change a page (all the pages' parameters): the cache keys on
+/// these alone, normalised, so made-up parameters (`?cb=1`, `?cb=2` …) share one entry.
+const KNOWN_PARAMETERS: &[&str] = &["q", "manual", "at", "release", "from", "to", "limit"];
 
 #[derive(Clone)]
 struct Cached {
@@ -36,9 +41,20 @@ struct Cached {
     immutable: bool,
 }
 
+impl Weigh for Cached {
+    fn weight(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        self.body.len() + headers + self.etag.len() + 64
+    }
+}
+
 /// The cache, and the count of writes that may have changed what pages show.
 pub struct PageCache {
-    pages: Mutex<lru::LruCache<String, Cached>>,
+    pages: Mutex<WeighedLru<String, Cached>>,
     generation: AtomicU64,
     /// Manual ids and titles, for the search page: when kept, at which generation.
     titles: Mutex<Option<(u64, Titles)>>,
@@ -49,9 +65,7 @@ type Titles = std::sync::Arc<Vec<(String, String)>>;
 impl Default for PageCache {
     fn default() -> PageCache {
         PageCache {
-            pages: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(CAPACITY).expect("capacity is not zero"),
-            )),
+            pages: Mutex::new(WeighedLru::new(CAPACITY, CAPACITY_BYTES)),
             generation: AtomicU64::new(0),
             titles: Mutex::new(None),
         }
@@ -158,6 +172,26 @@ async fn keep(
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// What a request's answer depends on: its path and its known parameters, in one order.
+/// Unknown parameters change nothing. `None` when a known parameter comes twice: which
+/// one a page reads is not the cache's business, so such an answer is not kept.
+fn key_of(uri: &axum::http::Uri) -> Option<String> {
+    let mut known: Vec<(String, String)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if KNOWN_PARAMETERS.contains(&name.as_ref()) {
+            if known.iter().any(|(n, _)| n == &name) {
+                return None;
+            }
+            known.push((name.into_owned(), value.into_owned()));
+        }
+    }
+    known.sort();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&known)
+        .finish();
+    Some(format!("{}?{query}", uri.path()))
+}
+
 /// Serves GET requests for pages from the cache, and keeps successful answers that carry
 /// an ETag.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -170,7 +204,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let today = state.today();
-    let key = format!("{today} {}", request.uri());
+    let Some(key) = key_of(request.uri()) else {
+        return next.run(request).await;
+    };
+    let key = format!("{today} {key}");
     let path = request.uri().path().to_owned();
     let cache = state.pages.clone();
     if let Some(hit) = cache.get(&key) {
@@ -179,4 +216,33 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let generation = cache.generation.load(Ordering::SeqCst);
     let response = next.run(request).await;
     keep(&cache, key, &path, generation, response).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_of;
+
+    fn key(uri: &str) -> Option<String> {
+        key_of(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn pages_are_kept_by_their_known_parameters_only() {
+        let plain = key("/manuals/m/chapters/c?release=2024-03&at=2024-03-01");
+        assert_eq!(
+            plain,
+            key("/manuals/m/chapters/c?at=2024-03-01&cb=1&release=2024-03")
+        );
+        assert_eq!(
+            plain,
+            key("/manuals/m/chapters/c?cb=2&at=2024-03-01&release=2024-03&x")
+        );
+        assert_ne!(
+            plain,
+            key("/manuals/m/chapters/c?at=2024-03-02&release=2024-03")
+        );
+        assert_eq!(key("/search?q=a%20b"), key("/search?q=a+b"));
+        assert_eq!(key("/"), key("/?utm_source=newsletter"));
+        assert_eq!(key("/manuals/m/chapters/c?release=a&release=b"), None);
+    }
 }
