@@ -26,7 +26,13 @@ fn token(ws: &Workspace, name: &str, role: &str) -> String {
         ])
         .ok();
     assert!(run.stderr.contains("not shown again"));
-    run.stdout.trim().to_owned()
+    // Line 1 is the token; line 2 the sign-in link (SPEC §7a).
+    run.stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 fn newsroom() -> Newsroom {

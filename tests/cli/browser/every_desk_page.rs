@@ -79,6 +79,13 @@ fn every_editors_page_passes_axe_on_a_desktop_and_a_phone() {
 /// the chapter changed in the draft, so that the release page has something to propose.
 async fn answers_to_the_chapter_form(c: &Client, server: &Server, colleague: &Editor) {
     c.goto(&format!("{}{EDIT}", server.base)).await.unwrap();
+    press(c, "preview").await;
+    text_with(
+        c,
+        ".redline",
+        "The text reads as it did in release 2024-04.",
+    )
+    .await;
     type_after(
         c,
         "body",
