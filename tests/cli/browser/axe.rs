@@ -66,6 +66,22 @@ axe.run(document, { resultTypes: ['violations'] })
   .catch(e => done({ error: String((e && e.stack) || e) }));
 "#;
 
+/// What the accessibility statement promises of every page beyond axe-core's rules, as a
+/// list of what the open page lacks: a language, a skip link to the main landmark, one
+/// main heading, a label for every form field, and no script.
+const STRUCTURE: &str = r##"
+const missing = [];
+if (document.documentElement.lang !== 'en-GB') missing.push('no lang="en-GB" on <html>');
+if (!document.querySelector('a.skip[href="#main"]') || !document.getElementById('main'))
+  missing.push('no "Skip to main content" link to #main');
+const h1 = document.querySelectorAll('h1').length;
+if (h1 !== 1) missing.push(`${h1} main headings (<h1>) instead of one`);
+if (document.querySelector('script')) missing.push('a <script> element');
+for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+  if (field.labels.length === 0) missing.push(`no <label> for the field ${field.name || field.id}`);
+return missing;
+"##;
+
 #[derive(Deserialize)]
 struct Outcome {
     #[serde(default)]
@@ -114,9 +130,9 @@ impl Violation {
 /// Opens each of `paths` (addresses under `base`, such as `/search?q=LADO`) in `client`'s
 /// session — signed in or not, as the pages need — 1280 and 360 px wide, and runs axe-core
 /// on it. Fails listing every serious or critical violation (rule, help, elements, page),
-/// and any page that scrolls sideways at those widths or at 320 px; prints minor and
-/// moderate ones. Without axe-core it says loudly that it checks the widths only, and
-/// fails under CI.
+/// any page that scrolls sideways at those widths or at 320 px, and any that lacks what
+/// [`STRUCTURE`] asks; prints minor and moderate ones. Without axe-core it says loudly
+/// that it checks the rest only, and fails under CI.
 pub async fn check_pages(client: &Client, base: &str, paths: &[&str]) {
     let mut report = Report::start(client).await;
     for view in &VIEWS {
@@ -183,6 +199,11 @@ impl Report {
             self.failures
                 .push(format!("{label}: the page scrolls sideways\n"));
         }
+        let missing = client.execute(STRUCTURE, vec![]).await.unwrap();
+        for what in missing.as_array().into_iter().flatten() {
+            self.failures
+                .push(format!("{label}: {}\n", what.as_str().unwrap_or_default()));
+        }
         let Some(source) = self.axe.as_deref().filter(|_| axe) else {
             return;
         };
@@ -200,8 +221,9 @@ impl Report {
     fn finish(self) {
         assert!(
             self.failures.is_empty(),
-            "{} accessibility problem(s) (serious or critical to axe-core, or sideways \
-             scrolling) in {} page views:\n{}",
+            "{} accessibility problem(s) (serious or critical to axe-core, sideways \
+             scrolling, or a missing language, skip link, heading or label) in {} page \
+             views:\n{}",
             self.failures.len(),
             self.checked,
             self.failures.concat()
