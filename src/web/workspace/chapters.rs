@@ -146,10 +146,12 @@ impl ChapterPage {
         if let Ok(latest) = app.latest_release(manual) {
             let old = app.chapter_at(manual, &latest, chapter.id.as_str())?;
             let old_body = old.as_ref().map_or("", |o| o.chapter.body.as_str());
-            self.redline = Some((
-                latest.name.to_string(),
-                section_views(old_body, &chapter.body),
-            ));
+            // Only the changed sections: none left means the text reads as released.
+            let changed = section_views(old_body, &chapter.body)
+                .into_iter()
+                .filter(|s| s.changed)
+                .collect();
+            self.redline = Some((latest.name.to_string(), changed));
         }
         Ok(())
     }

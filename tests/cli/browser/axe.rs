@@ -18,6 +18,7 @@ use super::driver::{fits_the_width, skipped};
 
 /// A width every page is looked at: it must not scroll sideways at any of them, and
 /// axe-core runs at those marked so.
+#[derive(Clone, Copy)]
 struct View {
     width: u32,
     device: &'static str,
@@ -64,6 +65,22 @@ axe.run(document, { resultTypes: ['violations'] })
   })) }))
   .catch(e => done({ error: String((e && e.stack) || e) }));
 "#;
+
+/// What the accessibility statement promises of every page beyond axe-core's rules, as a
+/// list of what the open page lacks: a language, a skip link to the main landmark, one
+/// main heading, a label for every form field, and no script.
+const STRUCTURE: &str = r##"
+const missing = [];
+if (document.documentElement.lang !== 'en-GB') missing.push('no lang="en-GB" on <html>');
+if (!document.querySelector('a.skip[href="#main"]') || !document.getElementById('main'))
+  missing.push('no "Skip to main content" link to #main');
+const h1 = document.querySelectorAll('h1').length;
+if (h1 !== 1) missing.push(`${h1} main headings (<h1>) instead of one`);
+if (document.querySelector('script')) missing.push('a <script> element');
+for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+  if (field.labels.length === 0) missing.push(`no <label> for the field ${field.name || field.id}`);
+return missing;
+"##;
 
 #[derive(Deserialize)]
 struct Outcome {
@@ -113,59 +130,105 @@ impl Violation {
 /// Opens each of `paths` (addresses under `base`, such as `/search?q=LADO`) in `client`'s
 /// session — signed in or not, as the pages need — 1280 and 360 px wide, and runs axe-core
 /// on it. Fails listing every serious or critical violation (rule, help, elements, page),
-/// and any page that scrolls sideways at those widths or at 320 px; prints minor and
-/// moderate ones. Without axe-core it says loudly that it checks the widths only, and
-/// fails under CI.
+/// any page that scrolls sideways at those widths or at 320 px, and any that lacks what
+/// [`STRUCTURE`] asks; prints minor and moderate ones. Without axe-core it says loudly
+/// that it checks the rest only, and fails under CI.
 pub async fn check_pages(client: &Client, base: &str, paths: &[&str]) {
-    let path = axe_core_path();
-    let source = std::fs::read_to_string(&path).ok();
-    if source.is_none() {
-        skipped(&format!(
-            "axe-core accessibility checks SKIPPED: no {} (npm ci --prefix tests/browser, \
-             or set AXE_CORE)",
-            path.display()
-        ));
-    }
-    client
-        .update_timeouts(TimeoutConfiguration::new(
-            Some(Duration::from_secs(60)),
-            None,
-            None,
-        ))
-        .await
-        .unwrap();
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for View { width, device, axe } in VIEWS {
-        set_width(client, width).await;
+    let mut report = Report::start(client).await;
+    for view in &VIEWS {
+        set_width(client, view.width).await;
         for path in paths {
-            let page = format!("{base}{path}");
-            client.goto(&page).await.unwrap();
-            let label = format!("{path} at {width} px ({device})");
-            if !fits_the_width(client).await {
-                failures.push(format!("{label}: the page scrolls sideways\n"));
-            }
-            let Some(source) = source.as_deref().filter(|_| axe) else {
-                continue;
-            };
-            for violation in run(client, source, &label).await {
-                let text = violation.describe(&format!("{page} at {width} px"));
-                if violation.is_serious() {
-                    failures.push(text);
-                } else {
-                    eprint!("axe (not failing): {text}");
-                }
-            }
-            checked += 1;
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            report.look(client, view, path).await;
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} accessibility problem(s) (serious or critical to axe-core, or sideways scrolling) \
-         in {checked} page views:\n{}",
-        failures.len(),
-        failures.concat()
-    );
+    report.finish();
+}
+
+/// Checks the page the browser shows now, as [`check_pages`] checks each of its pages,
+/// without loading it again: for pages that answer a form (a preview, a conflict), which
+/// no address shows. `label` names the page in the failure's message.
+pub async fn check_current(client: &Client, label: &str) {
+    let mut report = Report::start(client).await;
+    for view in &VIEWS {
+        set_width(client, view.width).await;
+        report.look(client, view, label).await;
+    }
+    report.finish();
+}
+
+/// What the checks found so far.
+struct Report {
+    axe: Option<String>,
+    failures: Vec<String>,
+    checked: usize,
+}
+
+impl Report {
+    /// Loads axe-core's source (or says loudly it is missing) and gives scripts time.
+    async fn start(client: &Client) -> Report {
+        let path = axe_core_path();
+        let axe = std::fs::read_to_string(&path).ok();
+        if axe.is_none() {
+            skipped(&format!(
+                "axe-core accessibility checks SKIPPED: no {} (npm ci --prefix tests/browser, \
+                 or set AXE_CORE)",
+                path.display()
+            ));
+        }
+        client
+            .update_timeouts(TimeoutConfiguration::new(
+                Some(Duration::from_secs(60)),
+                None,
+                None,
+            ))
+            .await
+            .unwrap();
+        Report {
+            axe,
+            failures: Vec::new(),
+            checked: 0,
+        }
+    }
+
+    /// Checks the open page at the window's width, `view`.
+    async fn look(&mut self, client: &Client, view: &View, page: &str) {
+        let View { width, device, axe } = *view;
+        let label = format!("{page} at {width} px ({device})");
+        if !fits_the_width(client).await {
+            self.failures
+                .push(format!("{label}: the page scrolls sideways\n"));
+        }
+        let missing = client.execute(STRUCTURE, vec![]).await.unwrap();
+        for what in missing.as_array().into_iter().flatten() {
+            self.failures
+                .push(format!("{label}: {}\n", what.as_str().unwrap_or_default()));
+        }
+        let Some(source) = self.axe.as_deref().filter(|_| axe) else {
+            return;
+        };
+        for violation in run(client, source, &label).await {
+            let text = violation.describe(&label);
+            if violation.is_serious() {
+                self.failures.push(text);
+            } else {
+                eprint!("axe (not failing): {text}");
+            }
+        }
+        self.checked += 1;
+    }
+
+    fn finish(self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} accessibility problem(s) (serious or critical to axe-core, sideways \
+             scrolling, or a missing language, skip link, heading or label) in {} page \
+             views:\n{}",
+            self.failures.len(),
+            self.checked,
+            self.failures.concat()
+        );
+    }
 }
 
 /// Makes the page area `width` CSS pixels wide (headless Chromium has no window frame).

@@ -4,6 +4,7 @@
 
 use fantoccini::Locator;
 
+use super::desk::add_editor;
 use super::driver::{Driver, arrive, element, fits_the_width, text_with};
 use crate::support::{Server, Workspace};
 
@@ -13,6 +14,7 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         return;
     };
     let ws = Workspace::with_sample();
+<<<<<<< HEAD
     let token = ws
         .run(&[
             "editors",
@@ -29,6 +31,9 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         .next()
         .unwrap()
         .to_owned();
+=======
+    let token = add_editor(&ws, "Pat", "publisher").token;
+>>>>>>> workspace-browser
     let server = Server::start(ws);
     let base = server.base.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
