@@ -14,26 +14,7 @@ fn a_practitioner_finds_reads_compares_and_sees_a_new_release() {
         return;
     };
     let ws = Workspace::with_sample();
-<<<<<<< HEAD
-    let token = ws
-        .run(&[
-            "editors",
-            "add",
-            "Pat",
-            "--email",
-            "pat@example.org",
-            "--role",
-            "publisher",
-        ])
-        .ok()
-        .stdout
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
-=======
     let token = add_editor(&ws, "Pat", "publisher").token;
->>>>>>> workspace-browser
     let server = Server::start(ws);
     let base = server.base.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
