@@ -300,6 +300,49 @@ pub fn answer_at(path: &str, e: WebError) -> Response {
     }
 }
 
+/// Longest request target answered; longer ones get 414.
+const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Errors made below the handlers (an oversized body, a method a route does not take, an
+/// overlong address, a rate limit) are JSON under `/api` like every other API error.
+pub async fn api_errors_as_json(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if request.uri().to_string().len() > MAX_URI_BYTES {
+        let e = WebError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the address is longer than {MAX_URI_BYTES} bytes"),
+        );
+        return answer_at(&path, e);
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !is_api(&path) || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let reason = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large (at most 2 MiB)".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "this address does not take that method".to_owned(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "send the body as application/json".to_owned(),
+        other => other.canonical_reason().unwrap_or("refused").to_lowercase(),
+    };
+    let (mut parts, _) = response.into_parts();
+    let body = WebError::new(status, reason).into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, body.into_body())
+}
+
 /// Any address nothing else answers: a 404 that says where to go instead.
 pub async fn not_found(uri: Uri) -> Response {
     if is_api(uri.path()) {

@@ -21,7 +21,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::app::{AppError, Chapterhouse};
@@ -153,9 +153,19 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::extract::Request| {
+                    // Queries carry tokens (confirm, unsubscribe, sign-in) and searches:
+                    // only the path is logged.
+                    let query = if request.uri().query().is_some() { "?…" } else { "" };
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        uri = %format_args!("{}{query}", request.uri().path()),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)

@@ -157,7 +157,7 @@ impl Office<'_> {
         type_after(c, "body", SAMS_SECTION).await;
         press(c, "save").await;
         assert_eq!(status(c).await, 409, "a stale save is a conflict");
-        text_with(c, ".notice", "A colleague saved this chapter").await;
+        text_with(c, ".notice", "saved this chapter after you opened it").await;
         text_with(c, "#theirs-h", "Your colleague's version").await;
         text_with(c, "pre.theirs", "Brightwater escalation protocol").await;
         marked(c, ".conflict .diff del", "Brightwater escalation").await;
