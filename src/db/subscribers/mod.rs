@@ -155,8 +155,24 @@ pub fn normalise_address(text: &str) -> Result<String, SubscriberError> {
         return Err(bad());
     }
     let (user, domain) = crate::mail::address_parts(trimmed).ok_or_else(bad)?;
-    if !domain.contains('.') {
+    // Mail goes out without SMTPUTF8: the local part must be ASCII, and an international
+    // domain is written in its ASCII (IDNA) form. Address literals (`a@[127.0.0.1]`) and
+    // bare IP addresses are refused.
+    if !user.is_ascii() || domain.starts_with('[') {
         return Err(bad());
     }
-    Ok(format!("{user}@{}", domain.to_ascii_lowercase()))
+    let domain = idna::domain_to_ascii(&domain).map_err(|_| bad())?;
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let top = labels.last().copied().unwrap_or_default();
+    if labels.len() < 2 || !labels.iter().all(label_ok) || top.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(format!("{user}@{domain}"))
 }

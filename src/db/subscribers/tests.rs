@@ -35,7 +35,17 @@ fn addresses_are_checked_and_normalised() {
         normalise_address(" Sam@Example.ORG ").unwrap(),
         "Sam@example.org"
     );
+    // International domains go out in their ASCII form.
+    assert_eq!(
+        normalise_address("info@bücher.example").unwrap(),
+        "info@xn--bcher-kva.example"
+    );
     for bad in [
+        "a@[127.0.0.1]",
+        "a@127.0.0.1",
+        "ü@example.org",
+        "a@-bad.org",
+        "a@bad..org",
         "",
         "sam",
         "sam@localhost",
