@@ -208,6 +208,10 @@ impl Default for DataConfig {
 pub struct ServerConfig {
     pub listen: String,
     pub public_url: String,
+    /// Requests that make the server send an email (subscribing, asking for a sign-in
+    /// link) one client address may make in `mail_requests_window_secs`.
+    pub mail_requests_per_client: u32,
+    pub mail_requests_window_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -215,6 +219,8 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            mail_requests_per_client: 30,
+            mail_requests_window_secs: 600,
         }
     }
 }

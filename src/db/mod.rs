@@ -28,7 +28,7 @@ use std::path::Path;
 use r2d2_sqlite::SqliteConnectionManager;
 
 use crate::clock::Clock;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// The schema, one step per migration, oldest first. Never edit a published step: add one.
 const MIGRATIONS: &[&str] = &[
@@ -128,6 +128,21 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX release_events_by_manual ON release_events (manual, release);
     CREATE UNIQUE INDEX one_approval_each ON release_events (proposal_id, editor_id) WHERE kind = 'approved';",
+    // 4: when each kind of email last went to an address (at most one per address in a
+    // while), the version of a subscriber's manage/unsubscribe links (rotated on request;
+    // version 0 is the links made before), and the unsubscribe links already used (so a
+    // second click is answered as the first, and a made-up link is not).
+    "CREATE TABLE mail_sent (
+        kind          TEXT NOT NULL,
+        email         TEXT NOT NULL,
+        last_sent_at  TEXT NOT NULL,
+        PRIMARY KEY (kind, email)
+    ) WITHOUT ROWID;
+    ALTER TABLE subscribers ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE ended_links (
+        token_hash    BLOB PRIMARY KEY,
+        ended_at      TEXT NOT NULL
+    );",
 ];
 
 /// What can go wrong with the database.
@@ -254,6 +269,44 @@ impl Db {
         let out = work(&tx).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(out)
+    }
+}
+
+impl Db {
+    /// True, and noted, when no email of `kind` went to `email` in the last `every`:
+    /// strangers can post anyone's address, but they cannot make us flood it.
+    pub fn may_mail(
+        &self,
+        kind: &str,
+        email: &str,
+        every: chrono::Duration,
+    ) -> Result<bool, DbError> {
+        let email = email.trim().to_lowercase();
+        let now = self.clock.now();
+        self.write(|tx| {
+            let last: Option<String> = tx
+                .query_row(
+                    "SELECT last_sent_at FROM mail_sent WHERE kind = ?1 AND email = ?2",
+                    rusqlite::params![kind, email],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let recent = last
+                .and_then(|l| chrono::DateTime::parse_from_rfc3339(&l).ok())
+                .is_some_and(|l| {
+                    let l = l.with_timezone(&chrono::Utc);
+                    l <= now && now - l < every
+                });
+            if recent {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO mail_sent (kind, email, last_sent_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, email) DO UPDATE SET last_sent_at = excluded.last_sent_at",
+                rusqlite::params![kind, email, now.to_rfc3339()],
+            )?;
+            Ok(true)
+        })
     }
 }
 

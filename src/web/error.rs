@@ -126,6 +126,12 @@ impl From<EditorError> for WebError {
     }
 }
 
+impl From<crate::db::DbError> for WebError {
+    fn from(e: crate::db::DbError) -> WebError {
+        WebError::from(AppError::from(e))
+    }
+}
+
 impl From<BadDate> for WebError {
     fn from(e: BadDate) -> WebError {
         WebError::bad_request(e.to_string())

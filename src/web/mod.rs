@@ -5,6 +5,7 @@ mod api;
 mod cache;
 mod editors;
 mod error;
+mod guard;
 mod http;
 mod pages;
 mod site;
@@ -46,12 +47,20 @@ pub struct AppState {
     search_limit: usize,
     pages: Arc<cache::PageCache>,
     mailer: Arc<Mailer>,
+    /// Mail-sending requests per client address.
+    mail_limit: Arc<guard::ClientLimit>,
 }
 
 impl AppState {
     pub fn new(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> Result<AppState, AppError> {
         let search = app.search_index()?;
+        let server = &app.config().server;
+        let mail_limit = Arc::new(guard::ClientLimit::new(
+            server.mail_requests_per_client,
+            std::time::Duration::from_secs(server.mail_requests_window_secs.max(1)),
+        ));
         Ok(AppState {
+            mail_limit,
             mailer,
             search_limit: app.config().search.default_limit,
             app,
@@ -140,6 +149,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             cache::layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::same_origin_posts,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::limit_mail_requests,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -159,7 +176,11 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(|request: &axum::extract::Request| {
                     // Queries carry tokens (confirm, unsubscribe, sign-in) and searches:
                     // only the path is logged.
-                    let query = if request.uri().query().is_some() { "?…" } else { "" };
+                    let query = if request.uri().query().is_some() {
+                        "?…"
+                    } else {
+                        ""
+                    };
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
@@ -182,7 +203,8 @@ pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     // Pages kept by this server follow releases that other processes publish.
     let follow = tokio::spawn(cache::follow_store(state.clone()));
-    let served = axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     follow.abort();

@@ -38,6 +38,12 @@ pub fn api_routes() -> Router<AppState> {
     Router::new().route("/subscriptions", post(subscribe_api))
 }
 
+/// At most one subscription email (a confirmation, or a note to an address subscribed
+/// already) goes to an address in this long.
+const MAIL_EVERY: chrono::Duration = chrono::Duration::minutes(10);
+/// A valid subscription request is answered this long after it arrived, never sooner.
+const ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(40);
+
 /// What every subscription request is answered with.
 const CHECK_YOUR_EMAIL: &str = "If the address can receive the updates, an email is on its way to it: follow the link in it to confirm. Nothing else will be sent until you do.";
 
@@ -122,6 +128,7 @@ fn manuals(app: &Chapterhouse, names: &[String]) -> Result<Vec<ManualId>, WebErr
 /// Records a request and returns the email to send (if any). The caller answers the same
 /// whatever happened, once the input itself was valid.
 async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
+    let started = tokio::time::Instant::now();
     let letter: Option<Letter> = state
         .run_raw(move |app| -> Result<Option<Letter>, WebError> {
             let manuals = manuals(app, &request.manuals)?;
@@ -133,7 +140,15 @@ async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
                 frequency,
                 confirmed: false,
             })?;
-            Ok(subscription_letter(db, &app.links(), &outcome)?)
+            let letter = subscription_letter(db, &app.links(), &outcome)?;
+            // At most one confirmation or note per address in a while, however often
+            // (and by whomever) the address is posted.
+            Ok(match letter {
+                Some(letter) if db.may_mail("subscription", &letter.to, MAIL_EVERY)? => {
+                    Some(letter)
+                }
+                _ => None,
+            })
         })
         .await??;
     if let Some(letter) = letter {
@@ -141,10 +156,12 @@ async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
         // Sent after answering: the answer must not depend on whether the address exists.
         tokio::spawn(async move {
             if let Err(e) = mailer.send(&letter).await {
-                tracing::warn!(to = %letter.to, error = %e, "subscription email not sent");
+                tracing::warn!(letter = %letter.id, error = %e, "subscription email not sent");
             }
         });
     }
+    // The same answer after the same time, whatever the address is and whatever was done.
+    tokio::time::sleep_until(started + ANSWER_AFTER).await;
     Ok(())
 }
 
@@ -381,7 +398,8 @@ async fn unsubscribe(State(state): State<AppState>, Query(params): Params) -> Re
         .run_raw(move |app| -> Result<bool, WebError> { Ok(app.db()?.unsubscribe(&token)?) })
         .await;
     match done {
-        Ok(Ok(_)) => message(
+        Ok(Ok(false)) => gone_link(),
+        Ok(Ok(true)) => message(
             StatusCode::OK,
             "You are unsubscribed",
             &[

@@ -132,8 +132,10 @@ pub fn outbox(ws: &Workspace, count: usize) -> Vec<String> {
     loop {
         let mut messages: Vec<String> = std::fs::read_dir(ws.data.join("outbox"))
             .map(|d| {
+                // Finished messages only: the outbox writes `.tmp` files, then renames them.
                 d.flatten()
-                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
                     .collect()
             })
             .unwrap_or_default();

@@ -28,6 +28,27 @@ impl Db {
                 updated: false,
             });
         }
+        if let Some(s) = &existing
+            && !s.confirmed
+            && !new.confirmed
+        {
+            // Anyone can post an address: the choices made first stand, and the link
+            // mailed already keeps working beside the new one.
+            let token = random_token()
+                .map_err(|e| SubscriberError::Invalid(format!("no randomness for a token: {e}")))?;
+            let expires = (self.clock.now() + CONFIRMATION_LIFETIME).to_rfc3339();
+            let id = s.id;
+            self.write(|tx| {
+                tx.execute(
+                    "INSERT INTO confirmations (token_hash, subscriber_id, expires_at) VALUES (?1, ?2, ?3)",
+                    params![sha256(token.as_str().as_bytes()), id, expires],
+                )
+            })?;
+            return Ok(Subscribed::Unconfirmed {
+                subscriber: s.clone(),
+                confirm_token: token,
+            });
+        }
         let path = self.path.clone();
         let err = |source| DbError::Sqlite {
             path: path.clone(),

@@ -91,6 +91,9 @@ pub struct Subscriber {
     pub flagged: bool,
     #[serde(skip)]
     created_at: String,
+    /// Bumped when the subscriber's links are rotated: the old ones stop working.
+    #[serde(skip)]
+    token_version: i64,
 }
 
 impl Subscriber {
@@ -114,7 +117,7 @@ pub enum Subscribed {
         subscriber: Subscriber,
         confirm_token: Option<Token>,
     },
-    /// An address not yet confirmed: preferences replaced, a fresh confirmation token.
+    /// An address not yet confirmed: its first choices kept, one more confirmation token.
     Unconfirmed {
         subscriber: Subscriber,
         confirm_token: Token,

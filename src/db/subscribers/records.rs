@@ -7,7 +7,7 @@ use super::super::Db;
 use super::{Frequency, Subscriber, SubscriberError, normalise_address};
 use crate::content::ManualId;
 
-const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, all_manuals, confirmed_at IS NOT NULL, flagged_at IS NOT NULL, created_at";
+const SUBSCRIBER_COLUMNS: &str = "id, email, frequency, all_manuals, confirmed_at IS NOT NULL, flagged_at IS NOT NULL, created_at, token_version";
 
 impl Db {
     pub(super) fn subscriber_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
@@ -21,6 +21,7 @@ impl Db {
             confirmed: row.get(4)?,
             flagged: row.get(5)?,
             created_at: row.get(6)?,
+            token_version: row.get(7)?,
         })
     }
 

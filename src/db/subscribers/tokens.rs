@@ -33,7 +33,11 @@ impl TokenKey {
     }
 
     fn signature(&self, subscriber: &Subscriber) -> String {
-        let what = format!("manage:{}:{}", subscriber.id, subscriber.created_at);
+        let mut what = format!("manage:{}:{}", subscriber.id, subscriber.created_at);
+        // Links made before rotation existed (version 0) keep working.
+        if subscriber.token_version > 0 {
+            what.push_str(&format!(":v{}", subscriber.token_version));
+        }
         hex(&hmac_sha256(&self.0, what.as_bytes()))
     }
 }
@@ -85,12 +89,46 @@ impl Db {
         Ok(key.signs(&subscriber, given).then_some(subscriber))
     }
 
-    /// Ends a subscription at once. True when there was one; a second call is harmless.
+    /// Ends a subscription at once. True when the token's subscription ended, now or
+    /// before (a second call is harmless); false for a token that never belonged to one.
     pub fn unsubscribe(&self, token: &str) -> Result<bool, SubscriberError> {
+        let hash = crate::tokens::sha256(token.trim().as_bytes());
         let Some(subscriber) = self.subscriber_for_token(token)? else {
-            return Ok(false);
+            let ended: bool = self
+                .conn()?
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM ended_links WHERE token_hash = ?1)",
+                    params![hash],
+                    |row| row.get(0),
+                )
+                .map_err(|e| self.err(e))?;
+            return Ok(ended);
         };
-        self.remove_subscriber(subscriber.id)?;
+        let now = self.now();
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM subscribers WHERE id = ?1",
+                params![subscriber.id],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO ended_links (token_hash, ended_at) VALUES (?1, ?2)",
+                params![hash, now],
+            )
+        })?;
         Ok(true)
+    }
+
+    /// New manage and unsubscribe links for a subscriber: the old ones stop working.
+    pub fn rotate_subscriber_token(&self, id: i64) -> Result<Token, SubscriberError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?1",
+                params![id],
+            )
+        })?;
+        let subscriber = self
+            .subscriber_where("id = ?1", id)?
+            .ok_or_else(|| SubscriberError::Unknown(id.to_string()))?;
+        self.subscriber_token(&subscriber)
     }
 }
