@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod diff;
 mod editors;
+mod hostile;
 mod import;
 mod mail;
 mod pages;
