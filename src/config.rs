@@ -202,7 +202,8 @@ impl Default for DataConfig {
     }
 }
 
-/// The web server's address and the public address used in links.
+/// The web server's address, the public address used in links, and how long and how many
+/// connections it keeps.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ServerConfig {
@@ -212,6 +213,16 @@ pub struct ServerConfig {
     /// link) one client address may make in `mail_requests_window_secs`.
     pub mail_requests_per_client: u32,
     pub mail_requests_window_secs: u64,
+    /// Seconds a client has to send a request's headers, from its first byte (or, on a new
+    /// connection, from connecting).
+    pub header_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    pub idle_timeout_secs: u64,
+    /// Seconds a request may take, body included, before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// Connections served at once. Beyond it, the connection idle the longest is closed to
+    /// make room; while every one has a request under way, new ones wait to be accepted.
+    pub max_connections: u32,
 }
 
 impl Default for ServerConfig {
@@ -221,6 +232,10 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".into(),
             mail_requests_per_client: 30,
             mail_requests_window_secs: 600,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 30,
+            request_timeout_secs: 30,
+            max_connections: 1024,
         }
     }
 }

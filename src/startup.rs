@@ -22,6 +22,8 @@ pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
 /// Ctrl-C or SIGTERM. Prints the address it listens on (useful with port 0) as its first
 /// line of output.
 pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
+    let limits =
+        crate::web::ConnectionLimits::from_config(&config.server).map_err(anyhow::Error::msg)?;
     let app = tokio::task::spawn_blocking(move || -> anyhow::Result<Chapterhouse> {
         let app = open(config)?;
         app.catch_up_index()?;
@@ -40,7 +42,7 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
     } else {
         None
     };
-    crate::web::serve(listener, state).await?;
+    crate::web::serve(listener, state, limits).await;
     if let Some(mut scheduler) = scheduler {
         let _ = scheduler.shutdown().await;
     }

@@ -162,6 +162,14 @@ impl Chapterhouse {
         Ok(self.index()?.catch_up(&self.store)?)
     }
 
+    /// Catches the search index up with releases made by any other process (an import,
+    /// one killed after writing its tag, plain git), in the publisher's turn: this
+    /// process's own releases are never indexed twice over.
+    pub fn follow_releases(&self) -> Result<bool, AppError> {
+        let _turn = self.publisher.turn();
+        self.catch_up_index()
+    }
+
     /// Rebuilds the search index from the store alone.
     pub fn reindex(&self) -> Result<(), AppError> {
         Ok(self.index()?.rebuild(&self.store)?)

@@ -274,3 +274,65 @@ fn a_scheduled_release_becomes_current_when_the_clock_reaches_its_date() {
         day("2024-02-01")
     );
 }
+
+#[test]
+fn processes_catching_the_index_up_at_once_index_each_release_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with_release(dir.path());
+    // A release in the store that no index has seen (an import killed after its tag).
+    let snapshot = dir.path().join("snap2");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::write(snapshot.join("manual.toml"), "title = \"Children\"\n").unwrap();
+    std::fs::write(
+        snapshot.join("neglect.md"),
+        chapter("Neglect", "## 1. About\n\nQuokkas are consulted."),
+    )
+    .unwrap();
+    let files = crate::content::source::read_snapshot_dir(&snapshot).unwrap();
+    let store = app.store();
+    let pending = store
+        .prepare_revision(&manual(), &files, &author(), "r2", app.clock().now())
+        .unwrap();
+    let release = crate::store::NewRelease {
+        name: "2024-01b".parse().unwrap(),
+        date: day("2024-01-20"),
+        notes: Default::default(),
+    };
+    store
+        .publish(
+            &manual(),
+            Some(&pending),
+            &release,
+            &author(),
+            app.clock().now(),
+        )
+        .unwrap();
+    // Several processes (a server following the store, imports) catch up at once.
+    let others: Vec<Chapterhouse> = (0..4).map(|_| app_fresh(&app)).collect();
+    let start = std::sync::Barrier::new(others.len());
+    std::thread::scope(|s| {
+        for other in &others {
+            s.spawn(|| {
+                start.wait();
+                other.catch_up_index().unwrap();
+            });
+        }
+    });
+    let search = |query: &str, at: &str| {
+        app_fresh(&app)
+            .search(&SearchRequest {
+                query: query.into(),
+                manual: None,
+                at: day(at),
+                limit: 10,
+            })
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("quokkas", "2024-02-01"), ["neglect"]);
+    assert_eq!(search("neglect", "2024-01-15"), ["neglect"]);
+    assert!(search("quokkas", "2024-01-15").is_empty());
+}

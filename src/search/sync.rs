@@ -64,6 +64,14 @@ impl IndexedRelease {
     }
 }
 
+/// What a catch-up works from: what the index reflects, what it should, and the store's
+/// releases behind the latter.
+struct Plan {
+    state: IndexedState,
+    target: IndexedState,
+    releases_of: BTreeMap<ManualId, Vec<Release>>,
+}
+
 /// A chapter version in force, not yet written as a closed document.
 struct Open {
     chapter: Chapter,
@@ -99,9 +107,8 @@ impl SearchIndex {
             .unwrap_or_default())
     }
 
-    /// Brings the index up to date with the store's releases; returns whether anything
-    /// changed. Cheap when nothing did.
-    pub fn catch_up(&self, store: &Store) -> Result<bool, SearchError> {
+    /// What the index reflects beside what the store holds.
+    fn plan(&self, store: &Store) -> Result<Plan, SearchError> {
         let state = self.state()?;
         let mut target = IndexedState {
             version: STATE_VERSION,
@@ -116,17 +123,41 @@ impl SearchIndex {
             );
             releases_of.insert(manual, releases);
         }
+        Ok(Plan {
+            state,
+            target,
+            releases_of,
+        })
+    }
+
+    /// Brings the index up to date with the store's releases; returns whether anything
+    /// changed. Cheap when nothing did. Any number of processes may do this at once (an
+    /// import, and a server following the store): they take turns at the writer.
+    pub fn catch_up(&self, store: &Store) -> Result<bool, SearchError> {
+        let Plan { state, target, .. } = self.plan(store)?;
         if target == state {
             return Ok(false);
         }
         // A release or two of an indexed manual is a few documents; a manual indexed from
         // nothing is all of it.
-        let small = releases_of.keys().all(|m| {
-            let indexed = state.manuals.get(m.as_str()).map_or(0, Vec::len);
-            indexed > 0 && target.manuals[m.as_str()].len() <= indexed + SMALL_STEP
+        let small = target.manuals.iter().all(|(m, releases)| {
+            let indexed = state.manuals.get(m).map_or(0, Vec::len);
+            indexed > 0 && releases.len() <= indexed + SMALL_STEP
         });
         let writing = if small { Writing::Few } else { Writing::Many };
         let mut writer = self.writer(writing)?;
+        // Whoever held the writer meanwhile may have indexed these releases already:
+        // replaying them again from the state read before would index them twice.
+        let Plan {
+            state,
+            target,
+            releases_of,
+        } = self.plan(store)?;
+        if target == state {
+            drop(writer);
+            self.reader.reload()?;
+            return Ok(false);
+        }
         for (manual, releases) in &releases_of {
             let indexed = state
                 .manuals

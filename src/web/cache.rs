@@ -2,8 +2,8 @@
 //! releases may have changed. Views of a named release never change and stay until
 //! evicted; current views are made again after a release is published through this
 //! server, after the store's releases changed on disk (another process imported one:
-//! [`follow_store`] looks every [`LOOK_EVERY`]), and at a change of day (scheduled
-//! releases).
+//! [`follow_store`] looks every [`LOOK_EVERY`], and catches the search index up too), and
+//! at a change of day (scheduled releases).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,19 +101,47 @@ impl PageCache {
     }
 }
 
-/// Looks at the store every [`LOOK_EVERY`] and lets current views go when its releases
-/// changed on disk (a release imported by another process). Runs while the server does.
+/// Looks at the store every [`LOOK_EVERY`]; when its releases changed on disk (a release
+/// made by another process), lets current views go and catches the search index up. The
+/// first look catches up too (releases made while the server started), and a catch-up
+/// that failed is tried again at the next look. Runs while the server does.
 pub async fn follow_store(state: AppState) {
     let mut seen = None;
+    let mut index_behind = true;
+    let mut last_failure = None;
     loop {
         tokio::time::sleep(LOOK_EVERY).await;
         let Ok(now) = state.app.blocking(|app| app.store().releases_stamp()).await else {
             continue;
         };
-        if seen.as_ref().is_some_and(|seen| *seen != now) {
+        if seen.as_ref() != Some(&now) {
             state.written();
+            seen = Some(now);
+            index_behind = true;
         }
-        seen = Some(now);
+        if !index_behind {
+            continue;
+        }
+        let failure = match state.app.blocking(|app| app.follow_releases()).await {
+            Ok(Ok(changed)) => {
+                if changed {
+                    // Pages made while the index was behind may list stale search hits.
+                    state.written();
+                }
+                index_behind = false;
+                None
+            }
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(format!("the catch-up task failed: {e}")),
+        };
+        if failure.is_some() && failure != last_failure {
+            let error = failure.as_deref().unwrap_or_default();
+            tracing::error!(
+                error,
+                "the search index could not catch up with the store; trying again"
+            );
+        }
+        last_failure = failure;
     }
 }
 

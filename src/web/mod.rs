@@ -3,6 +3,7 @@
 
 mod api;
 mod cache;
+mod connections;
 mod editors;
 mod error;
 mod guard;
@@ -12,6 +13,7 @@ mod site;
 mod subscriptions;
 mod workspace;
 
+pub use connections::ConnectionLimits;
 pub use error::WebError;
 
 use std::sync::Arc;
@@ -133,6 +135,8 @@ impl AppState {
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
+    let request_timeout =
+        std::time::Duration::from_secs(state.app.config().server.request_timeout_secs.max(1));
     Router::new()
         .route("/healthz", get(api::health))
         .nest(
@@ -156,6 +160,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::limit_mail_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            connections::request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -199,17 +207,14 @@ pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}")))
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing requests under way.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    // Pages kept by this server follow releases that other processes publish.
+/// Serves until Ctrl-C or SIGTERM, within `limits`; then stops accepting and finishes the
+/// requests under way.
+pub async fn serve(listener: TcpListener, state: AppState, limits: ConnectionLimits) {
+    // Pages kept and the search index follow releases that other processes publish.
     let follow = tokio::spawn(cache::follow_store(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    connections::serve(listener, router(state), limits, shutdown_signal()).await;
     follow.abort();
     tracing::info!("stopped");
-    served
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,8 @@ mod bad_input;
 mod browser;
 mod diff;
 mod editors;
+mod follow;
+mod hostile;
 mod import;
 mod mail;
 mod pages;
