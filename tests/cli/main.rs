@@ -1,6 +1,7 @@
 //! chapterhouse's integration tests: the real binary over temporary data folders. One test
 //! binary, one module per capability.
 
+mod abuse;
 mod api;
 mod bad_input;
 mod browser;
