@@ -107,10 +107,17 @@ fn double_opt_in_then_tokens_that_live_with_the_subscription() {
             .unwrap(),
         None
     );
+    // Rotated links: the old ones stop working, the new ones work.
+    let rotated = db.rotate_subscriber_token(confirmed.id).unwrap();
+    assert_ne!(rotated.as_str(), manage.as_str());
+    assert_eq!(db.subscriber_for_token(manage.as_str()).unwrap(), None);
+    assert!(!db.unsubscribe(manage.as_str()).unwrap(), "an old link ends nothing");
+    assert!(db.unsubscribe(&format!("{}.00", confirmed.id)).is_ok_and(|ended| !ended));
+    let manage = rotated;
     assert!(db.unsubscribe(manage.as_str()).unwrap());
     assert!(
-        !db.unsubscribe(manage.as_str()).unwrap(),
-        "unsubscribing twice is harmless"
+        db.unsubscribe(manage.as_str()).unwrap(),
+        "unsubscribing twice is answered as the first time"
     );
     // A new subscription by the same address gets new links.
     db.subscribe(&new("a@example.org", true)).unwrap();
