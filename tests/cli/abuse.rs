@@ -191,3 +191,41 @@ fn api_errors_are_json_and_tokens_are_checked_before_input() {
     let publish = s.send("POST", "/api/v1/manuals/nope/releases", &[], "not json");
     assert_eq!(publish.status, 401);
 }
+
+#[test]
+fn a_subscriber_can_make_new_links_and_the_old_ones_stop_working() {
+    let s = Server::start(Workspace::with_sample());
+    assert_eq!(subscribe(&s, r#"{"email": "sam@example.org"}"#).status, 202);
+    let message = decoded(&outbox(&s.ws, 1)[0]);
+    let manage = message
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/manage?token="))
+        .unwrap();
+    let manage = manage[manage.find("/subscriptions").unwrap()..]
+        .trim_end_matches(['"', '>'])
+        .to_owned();
+    let page = s.fetch(&manage, &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("cache-control"), "private, no-store");
+    let token = manage.split("token=").nth(1).unwrap();
+    let rotated = s.send(
+        "POST",
+        "/subscriptions/rotate",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        format!("token={token}"),
+    );
+    assert_eq!(rotated.status, 200);
+    assert!(rotated.body.contains("New links made"));
+    let fresh = rotated
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/manage?token="))
+        .unwrap();
+    let fresh = fresh[fresh.find("/subscriptions").unwrap()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(s.fetch(&manage, &[]).status, 404, "the old link ended");
+    assert_eq!(s.fetch(&fresh, &[]).status, 200, "{fresh}");
+}

@@ -111,8 +111,14 @@ fn double_opt_in_then_tokens_that_live_with_the_subscription() {
     let rotated = db.rotate_subscriber_token(confirmed.id).unwrap();
     assert_ne!(rotated.as_str(), manage.as_str());
     assert_eq!(db.subscriber_for_token(manage.as_str()).unwrap(), None);
-    assert!(!db.unsubscribe(manage.as_str()).unwrap(), "an old link ends nothing");
-    assert!(db.unsubscribe(&format!("{}.00", confirmed.id)).is_ok_and(|ended| !ended));
+    assert!(
+        !db.unsubscribe(manage.as_str()).unwrap(),
+        "an old link ends nothing"
+    );
+    assert!(
+        db.unsubscribe(&format!("{}.00", confirmed.id))
+            .is_ok_and(|ended| !ended)
+    );
     let manage = rotated;
     assert!(db.unsubscribe(manage.as_str()).unwrap());
     assert!(

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,11 +26,15 @@ use crate::db::{
 };
 use crate::mail::Letter;
 
+mod links;
+use links::{confirm, gone_link, manage, rotate, unsubscribe, unsubscribe_page};
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/subscribe", get(subscribe_page).post(subscribe_form))
         .route("/subscriptions/confirm", get(confirm))
         .route("/subscriptions/manage", get(manage))
+        .route("/subscriptions/rotate", post(rotate))
         .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
 }
 
@@ -81,7 +85,16 @@ fn message(
     }
     .render()
     .unwrap_or_else(|e| format!("<!doctype html><title>Error</title><p>{e}</p>"));
-    page_with_status(status, html)
+    private(page_with_status(status, html))
+}
+
+/// Pages reached by a subscriber's token are theirs alone: never kept anywhere.
+fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    response
 }
 
 fn failed(e: WebError) -> Response {
@@ -288,125 +301,5 @@ async fn subscribe_form(State(state): State<AppState>, body: Bytes) -> Response 
             None,
         ),
         Err(e) => failed(e),
-    }
-}
-
-fn gone_link() -> Response {
-    message(
-        StatusCode::NOT_FOUND,
-        "This link no longer works",
-        &[
-            "The subscription it belonged to has ended, or the link was mistyped. You can subscribe again at any time.",
-        ],
-        None,
-    )
-}
-
-type Params = Query<HashMap<String, String>>;
-
-fn token(params: &HashMap<String, String>) -> String {
-    params.get("token").cloned().unwrap_or_default()
-}
-
-async fn confirm(State(state): State<AppState>, Query(params): Params) -> Response {
-    let token = token(&params);
-    let confirmed = state
-        .run_raw(move |app| -> Result<bool, WebError> { Ok(app.db()?.confirm(&token)?.is_some()) })
-        .await;
-    match confirmed {
-        Ok(Ok(true)) => message(
-            StatusCode::OK,
-            "Your subscription is confirmed",
-            &[
-                "You will receive the updates you chose. Every email has a link to change them or to unsubscribe.",
-            ],
-            None,
-        ),
-        Ok(Ok(false)) => message(
-            StatusCode::NOT_FOUND,
-            "This confirmation link no longer works",
-            &[
-                "It has expired, was used already, or was mistyped. Subscribe again to get a new one.",
-            ],
-            None,
-        ),
-        Ok(Err(e)) | Err(e) => failed(e),
-    }
-}
-
-async fn manage(State(state): State<AppState>, Query(params): Params) -> Response {
-    let token = token(&params);
-    let titles = match state.manual_titles().await {
-        Ok(t) => t,
-        Err(e) => return failed(e),
-    };
-    let found = state
-        .run_raw({
-            let token = token.clone();
-            move |app| -> Result<_, WebError> { Ok(app.db()?.subscriber_for_token(&token)?) }
-        })
-        .await;
-    let subscriber = match found {
-        Ok(Ok(Some(s))) => s,
-        Ok(Ok(None)) => return gone_link(),
-        Ok(Err(e)) | Err(e) => return failed(e),
-    };
-    let html = SubscribePage {
-        site: Site::plain(),
-        email: subscriber.email.clone(),
-        manuals: titles
-            .iter()
-            .map(|(id, t)| {
-                (
-                    id.clone(),
-                    t.clone(),
-                    !subscriber.all_manuals && subscriber.follows(id),
-                )
-            })
-            .collect(),
-        immediate: subscriber.frequency == Frequency::Immediate,
-        token: Some(token),
-        button: "Save my choices",
-    }
-    .render();
-    match html {
-        Ok(html) => page_with_status(StatusCode::OK, html),
-        Err(e) => failed(WebError::internal(e.to_string())),
-    }
-}
-
-/// The link in an email's footer: a page with the one button (mail scanners follow links;
-/// they do not press buttons).
-async fn unsubscribe_page(Query(params): Params) -> Response {
-    let token = token(&params);
-    let action = format!(
-        "/unsubscribe?token={}",
-        form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-    );
-    message(
-        StatusCode::OK,
-        "Unsubscribe from the procedure updates",
-        &["Press the button and no further updates will be sent to you."],
-        Some((action, "Unsubscribe".into())),
-    )
-}
-
-/// RFC 8058 one-click unsubscribe, and the button above: immediate and idempotent.
-async fn unsubscribe(State(state): State<AppState>, Query(params): Params) -> Response {
-    let token = token(&params);
-    let done = state
-        .run_raw(move |app| -> Result<bool, WebError> { Ok(app.db()?.unsubscribe(&token)?) })
-        .await;
-    match done {
-        Ok(Ok(false)) => gone_link(),
-        Ok(Ok(true)) => message(
-            StatusCode::OK,
-            "You are unsubscribed",
-            &[
-                "No further updates will be sent to this address. You can subscribe again at any time.",
-            ],
-            None,
-        ),
-        Ok(Err(e)) | Err(e) => failed(e),
     }
 }
