@@ -247,7 +247,7 @@ impl Chapterhouse {
             Some(_) => self.store.blob_at(&pending.revision, manual, &path)?,
             None => None,
         };
-        tracing::info!(%manual, %id, editor = %edit.author, commit = pending.revision.as_str(), "{}", message);
+        tracing::info!(%manual, %id, editor = %edit.author.name, commit = pending.revision.as_str(), "{}", message);
         Ok(Written {
             manual: manual.clone(),
             id: id.to_string(),

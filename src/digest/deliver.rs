@@ -35,7 +35,7 @@ async fn send_with_retry(mailer: &Mailer, letter: &Letter, retry: Retry) -> Resu
         match mailer.send(letter).await {
             Ok(()) => return Ok(()),
             Err(e) if e.transient && attempt < retry.attempts => {
-                tracing::warn!(to = %letter.to, attempt, error = %e, "transient failure; retrying");
+                tracing::warn!(letter = %letter.id, attempt, error = %e, "transient failure; retrying");
                 tokio::time::sleep(wait).await;
                 wait *= 2;
                 attempt += 1;
@@ -124,12 +124,12 @@ pub async fn deliver(
                 }
                 Err(e) if e.transient => {
                     report.deferred += 1;
-                    tracing::warn!(to = %letter.to, error = %e, "not delivered; the next run tries again");
+                    tracing::warn!(letter = %letter.id, error = %e, "not delivered; the next run tries again");
                     (DeliveryState::Pending, Some(e.reason))
                 }
                 Err(e) => {
                     report.failed += 1;
-                    tracing::warn!(to = %letter.to, error = %e, "refused by the relay");
+                    tracing::warn!(letter = %letter.id, error = %e, "refused by the relay");
                     (DeliveryState::Failed, Some(e.reason))
                 }
             };

@@ -229,3 +229,66 @@ fn a_subscriber_can_make_new_links_and_the_old_ones_stop_working() {
     assert_eq!(s.fetch(&manage, &[]).status, 404, "the old link ended");
     assert_eq!(s.fetch(&fresh, &[]).status, 200, "{fresh}");
 }
+
+#[test]
+fn entity_tag_preconditions_follow_rfc_9110() {
+    let ws = Workspace::with_sample();
+    let out = ws
+        .run(&[
+            "editors",
+            "add",
+            "Pat",
+            "--email",
+            "pat@example.org",
+            "--role",
+            "publisher",
+        ])
+        .ok()
+        .stdout;
+    let bearer = format!("Bearer {}", out.lines().next().unwrap());
+    let s = Server::start(ws);
+    let chapter = "/api/v1/manuals/children/chapters/section-47-enquiries";
+    let (status, draft) = {
+        let a = s.fetch(
+            "/api/v1/manuals/children/draft/chapters/section-47-enquiries",
+            &[("authorization", &bearer)],
+        );
+        (a.status, a.json())
+    };
+    assert_eq!(status, 200);
+    let revision = draft["revision"].as_str().unwrap().to_owned();
+    let text = |words: &str| {
+        format!("+++\ntitle = \"Section 47 Enquiries\"\n+++\n## 1. About\n\n{words}\n")
+    };
+    let put = |path: &str, precondition: (&str, &str), body: String| {
+        s.send(
+            "PUT",
+            path,
+            &[("authorization", &bearer), precondition],
+            body,
+        )
+        .status
+    };
+    // A weak tag never matches If-Match, even with the right revision.
+    assert_eq!(
+        put(
+            chapter,
+            ("if-match", &format!("W/\"{revision}\"")),
+            text("weak")
+        ),
+        412
+    );
+    // A list matches when any of its tags does.
+    let list = format!("\"0000\", \"{revision}\"");
+    assert_eq!(put(chapter, ("if-match", &list), text("listed")), 200);
+    // `If-None-Match: *` creates only; `If-Match: *` needs the chapter to exist.
+    let missing = "/api/v1/manuals/children/chapters/interpreters";
+    assert_eq!(put(chapter, ("if-none-match", "*"), text("again")), 412);
+    let new_text = "+++\ntitle = \"Interpreters\"\n+++\nBook one.\n".to_owned();
+    assert_eq!(put(missing, ("if-match", "*"), new_text.clone()), 412);
+    assert_eq!(put(missing, ("if-none-match", "*"), new_text.clone()), 201);
+    assert_eq!(
+        put(missing, ("if-match", "*"), new_text.replace("one", "two")),
+        200
+    );
+}
