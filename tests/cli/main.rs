@@ -5,6 +5,7 @@ mod abuse;
 mod api;
 mod bad_input;
 mod browser;
+mod crash;
 mod diff;
 mod editors;
 mod follow;
