@@ -5,6 +5,8 @@
 //! shared as an `Arc<Chapterhouse>` by the web server, the scheduler and the command line.
 
 mod contents;
+#[cfg(test)]
+mod crash_tests;
 mod editing;
 mod error;
 mod history;

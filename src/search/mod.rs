@@ -3,6 +3,8 @@
 //! date. The only module that uses tantivy.
 
 mod answer;
+#[cfg(test)]
+mod crash_tests;
 mod glossary;
 mod query;
 mod schema;
@@ -215,6 +217,11 @@ impl SearchIndex {
                 }
                 other => {
                     let writer: IndexWriter = other?;
+                    // A writer killed before its commit leaves files the index never took
+                    // in, among them deletes named by segment and operation number: this
+                    // writer's commit would write the same names, and fail on them for
+                    // good. Tantivy clears such files after a commit; clear them before.
+                    writer.garbage_collect_files().wait()?;
                     if let Writing::Few = writing {
                         writer.set_merge_policy(Box::new(small_merges()));
                     }

@@ -7,6 +7,7 @@ mod pool;
 mod read;
 mod release;
 mod write;
+mod writers;
 
 pub use log::LogEntry;
 pub use read::{ChangedChapters, StoredFile};
@@ -123,12 +124,7 @@ impl Store {
         git2::opts::strict_hash_verification(false);
         let repo = match git2::Repository::open_bare(path) {
             Ok(repo) => repo,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                let mut opts = git2::RepositoryInitOptions::new();
-                opts.bare(true).initial_head("main").mkpath(true);
-                opts.description("chapterhouse procedure store");
-                git2::Repository::init_opts(path, &opts)?
-            }
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Store::init(path)?,
             Err(e) => return Err(e.into()),
         };
         Ok(Store {
@@ -136,6 +132,29 @@ impl Store {
             path: path.to_owned(),
             releases: Mutex::default(),
         })
+    }
+
+    /// Creates the bare repository, or finishes one a process killed while creating it
+    /// left half made; one process at a time.
+    fn init(path: &Path) -> Result<git2::Repository, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| {
+            StoreError::Git(git2::Error::from_str(&format!(
+                "cannot create {}: {e}",
+                path.display()
+            )))
+        })?;
+        let writing = writers::Writing::begin(path)?;
+        writing.clear_left_locks(&["config", "HEAD"])?;
+        // Another process may have made it while this one waited.
+        match git2::Repository::open_bare(path) {
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                let mut opts = git2::RepositoryInitOptions::new();
+                opts.bare(true).initial_head("main").mkpath(true);
+                opts.description("chapterhouse procedure store");
+                Ok(git2::Repository::init_opts(path, &opts)?)
+            }
+            opened => Ok(opened?),
+        }
     }
 
     /// A repository handle for this thread's read or write.

@@ -1,6 +1,6 @@
 //! Writing to the store: a manual's new content as a commit, and publishing a release.
-//! Objects are written first; refs move last, together, under git's ref locks, so a
-//! refused or failed change leaves every ref exactly as it was.
+//! Objects are written first; refs move last, under git's ref locks and the writers' lock
+//! ([`super::writers`]), so a refused or failed change leaves every ref exactly as it was.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::writers::Writing;
 use super::{MAIN, Release, Revision, Store, StoreError, release};
 use crate::content::{ChapterId, ManualId, ReleaseName, SourceFile};
 
@@ -259,6 +260,8 @@ impl Store {
         if !pending.changed {
             return Ok(());
         }
+        let writing = Writing::begin(&self.path)?;
+        writing.clear_left_locks(&[MAIN])?;
         let mut tx = repo.transaction()?;
         tx.lock_ref(MAIN)?;
         if repo.refname_to_id(MAIN).ok() != pending.parent {
@@ -270,7 +273,10 @@ impl Store {
     }
 
     /// Publishes a release of `manual` at `pending` (or at main's head when `None`): main
-    /// moves to the pending revision and the annotated tag is created, both or neither.
+    /// moves to the pending revision, then the annotated tag is created; a refused release
+    /// moves neither. A writer killed between the two leaves the revision on main with no
+    /// release yet, which publishing it again completes, and never a release whose
+    /// revision main lacks.
     pub fn publish(
         &self,
         manual: &ManualId,
@@ -295,16 +301,20 @@ impl Store {
             &publisher.signature(when)?,
             &message,
         )?;
+        let exists = || StoreError::ReleaseExists {
+            manual: manual.clone(),
+            name: release.name.clone(),
+        };
 
+        let writing = Writing::begin(&self.path)?;
+        writing.clear_left_locks(&[MAIN, &tag_ref])?;
         let mut tx = repo.transaction()?;
         tx.lock_ref(MAIN)?;
         tx.lock_ref(&tag_ref)?;
-        // With both refs locked, nobody else can move them: check, then set.
+        // With both refs locked, nobody else can move them: check, then set. git moves
+        // the refs of one transaction one by one, in no set order: main goes on its own.
         if repo.refname_to_id(&tag_ref).is_ok() {
-            return Err(StoreError::ReleaseExists {
-                manual: manual.clone(),
-                name: release.name.clone(),
-            });
+            return Err(exists());
         }
         if let Some(p) = pending.filter(|p| p.changed) {
             let current = repo.refname_to_id(MAIN).ok();
@@ -313,8 +323,16 @@ impl Store {
             }
             tx.set_target(MAIN, target, None, "publish")?;
         }
+        tx.commit()?;
+        let mut tx = repo.transaction()?;
+        tx.lock_ref(&tag_ref)?;
+        // Only a git command outside chapterhouse could have made it meanwhile.
+        if repo.refname_to_id(&tag_ref).is_ok() {
+            return Err(exists());
+        }
         tx.set_target(&tag_ref, tag, None, "release")?;
         tx.commit()?;
+        drop(writing);
         self.release(manual, release.name.as_str())
     }
 }

@@ -5,6 +5,9 @@ mod abuse;
 mod api;
 mod bad_input;
 mod browser;
+// Kills with SIGKILL and reads signals from exit statuses.
+#[cfg(unix)]
+mod crash;
 mod diff;
 mod editors;
 mod follow;
