@@ -16,6 +16,8 @@ pub mod digest;
 pub mod mail;
 pub mod notice;
 pub mod parallel;
+#[cfg(test)]
+mod props;
 pub mod sample;
 pub mod search;
 pub mod startup;

@@ -178,32 +178,57 @@ struct Row {
 
 /// The rows of a subscribers CSV file, each with its line number, a bad one as its reason.
 fn read_rows(file: &Path) -> anyhow::Result<Vec<(u64, Result<Row, String>)>> {
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    parse_rows(&file.display().to_string(), &bytes)
+}
+
+/// The rows of a subscribers CSV file's contents; `name` names the file in messages.
+fn parse_rows(name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(u64, Result<Row, String>)>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        .from_reader(bytes);
     let headers = reader
         .headers()
-        .map_err(|e| anyhow::anyhow!("{}: no header row: {e}", file.display()))?
+        .map_err(|e| anyhow::anyhow!("{name}: no header row: {e}"))?
         .clone();
     if !headers.iter().any(|h| h == "email") {
         anyhow::bail!(
-            "{}: the header row must name an email column (and optionally manuals, frequency)",
-            file.display()
+            "{name}: the header row must name an email column (and optionally manuals, frequency)"
         );
     }
-    Ok(reader
-        .deserialize::<Row>()
-        .enumerate()
-        .map(|(i, record)| {
-            let line = record
-                .as_ref()
-                .err()
-                .and_then(|e| e.position().map(|p| p.line()))
-                .unwrap_or(i as u64 + 2);
-            (line, record.map_err(|e| e.to_string()))
-        })
-        .collect())
+    // Each row is numbered by the line it starts on: blank lines and quoted line breaks
+    // before it count.
+    let mut rows = Vec::new();
+    let mut records = reader.records();
+    while let Some(record) = records.next() {
+        let line = |position: Option<&csv::Position>| match position {
+            Some(position) => start_line(bytes, position),
+            None => records.reader().position().line(),
+        };
+        rows.push(match record {
+            Ok(record) => (
+                line(record.position()),
+                record
+                    .deserialize(Some(&headers))
+                    .map_err(|e| e.to_string()),
+            ),
+            Err(e) => (line(e.position()), Err(e.to_string())),
+        });
+    }
+    Ok(rows)
+}
+
+/// The line a record starts on. The reader's position for it is where it began reading:
+/// before the blank lines it skipped.
+fn start_line(bytes: &[u8], position: &csv::Position) -> u64 {
+    let from = usize::try_from(position.byte()).map_or(bytes.len(), |b| b.min(bytes.len()));
+    let skipped = bytes[from..]
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .filter(|b| **b == b'\n')
+        .count();
+    position.line() + skipped as u64
 }
 
 /// What one row did: its subscription and the letter to send, or why it was refused.
@@ -282,3 +307,6 @@ async fn import_subscribers(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,8 @@ mod chapter;
 mod ids;
 mod manual;
 pub mod markdown;
+#[cfg(test)]
+mod props;
 pub mod source;
 
 pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};

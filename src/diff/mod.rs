@@ -126,9 +126,13 @@ pub fn compare(earlier: &[Chapter], later: &[Chapter]) -> ReleaseDiff {
         .collect();
 
     let by_title = |a: &str, b: &str| a.to_lowercase().cmp(&b.to_lowercase()).then(a.cmp(b));
-    diff.updated.sort_by(|a, b| by_title(&a.title, &b.title));
-    diff.added.sort_by(|a, b| by_title(&a.title, &b.title));
-    diff.removed.sort_by(|a, b| by_title(&a.title, &b.title));
+    // Chapters of the same title go by id, whatever order they came in.
+    diff.updated
+        .sort_by(|a, b| by_title(&a.title, &b.title).then_with(|| a.id.cmp(&b.id)));
+    diff.added
+        .sort_by(|a, b| by_title(&a.title, &b.title).then_with(|| a.id.cmp(&b.id)));
+    diff.removed
+        .sort_by(|a, b| by_title(&a.title, &b.title).then_with(|| a.id.cmp(&b.id)));
     diff
 }
 
@@ -186,8 +190,8 @@ pub fn compare_chapter(
     })
 }
 
-/// Pairs removed and new chapters of the same kind whose bodies are at least 80% the same,
-/// most similar pairs first, each chapter in at most one pair.
+/// Pairs removed and new chapters of the same kind whose bodies are at least 80% the same
+/// (by an optimal word diff), most similar pairs first, each chapter in at most one pair.
 fn find_renames<'a>(
     removed: &[&'a Chapter],
     added: &[&'a Chapter],
@@ -216,13 +220,22 @@ fn find_renames<'a>(
             if words::similarity_bound(oc, nc) < RENAME_SIMILARITY {
                 continue;
             }
-            let s = words::similarity(&old.body, &new.body);
+            let s = words::exact_similarity(&old.body, &new.body);
             if s >= RENAME_SIMILARITY {
                 candidates.push((s, i, j));
             }
         }
     }
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Equally similar pairs go by their ids, whichever release comes first: neither the
+    // order chapters come in nor the direction of the diff decides which pair is a rename.
+    let ids = |i: usize, j: usize| {
+        let (old, new) = (&removed[i].id, &added[j].id);
+        if old < new { (old, new) } else { (new, old) }
+    };
+    candidates.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| ids(a.1, a.2).cmp(&ids(b.1, b.2)))
+    });
     let mut used_old = vec![false; removed.len()];
     let mut used_new = vec![false; added.len()];
     let mut pairs = Vec::new();
@@ -236,5 +249,7 @@ fn find_renames<'a>(
     pairs
 }
 
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

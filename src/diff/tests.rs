@@ -236,6 +236,35 @@ fn new_and_removed_chapters_are_listed_by_title() {
     assert!(d.updated.is_empty());
 }
 
+// Found by the property `the_order_of_chapters_changes_nothing`.
+#[test]
+fn chapters_of_the_same_title_are_listed_by_id_whatever_their_order() {
+    let (x1, x2) = (chapter("x1", "Of", ""), chapter("x2", "Of", ""));
+    for later in [[x1.clone(), x2.clone()], [x2, x1]] {
+        let d = compare(&[], &later);
+        let ids: Vec<_> = d.added.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["x1", "x2"]);
+    }
+}
+
+// Found by the property `the_two_directions_of_a_diff_mirror_each_other`: 8 of 10 words
+// kept is 80%, which the histogram diff saw going back but not going forwards.
+#[test]
+fn a_rename_is_a_rename_in_both_directions() {
+    let old = "risk\nconsent\nmeeting\npolice\n(see\nrecord of\npolice\nrisk\npolice\n";
+    let new = "police\nconsent\nmeeting\npolice\n(see\nrecord of\nLADO risk\npolice\n";
+    let (e, n2) = (chapter("e", "Child", old), chapter("n2", "Child", new));
+    for (earlier, later) in [(&e, &n2), (&n2, &e)] {
+        let d = compare(std::slice::from_ref(earlier), std::slice::from_ref(later));
+        assert!(d.added.is_empty() && d.removed.is_empty(), "{d:?}");
+        let from = d.updated[0].renamed_from.as_ref().unwrap();
+        assert_eq!(
+            (from.id.as_str(), d.updated[0].id.as_str()),
+            (earlier.id.as_str(), later.id.as_str())
+        );
+    }
+}
+
 #[test]
 fn several_sections_are_listed_in_one_sentence() {
     let u = UpdatedChapter {

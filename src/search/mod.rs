@@ -6,6 +6,8 @@ mod answer;
 #[cfg(test)]
 mod crash_tests;
 mod glossary;
+#[cfg(test)]
+mod props;
 mod query;
 mod schema;
 mod sync;
