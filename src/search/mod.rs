@@ -212,7 +212,13 @@ impl SearchIndex {
     fn writer(&self, writing: Writing) -> Result<IndexWriter, SearchError> {
         let mut waited = Duration::ZERO;
         loop {
-            match self.index.writer_with_num_threads(2, 100_000_000) {
+            // A publish indexes a few chapters: one thread and a small budget, so that each
+            // publish does not leave a full writer's worth of freed memory behind.
+            let (threads, budget) = match writing {
+                Writing::Few => (1, 20_000_000),
+                _ => (2, 100_000_000),
+            };
+            match self.index.writer_with_num_threads(threads, budget) {
                 Err(tantivy::TantivyError::LockFailure(..)) if waited < Duration::from_secs(30) => {
                     std::thread::sleep(Duration::from_millis(100));
                     waited += Duration::from_millis(100);
