@@ -15,8 +15,10 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 pub const MAX_NESTING: usize = 48;
 
 /// The most elements a body may make (paragraphs, list items, table cells, emphasis,
-/// links, raw HTML tags...). The sample chapters make one element per 40–60 bytes, so a
-/// chapter of the largest size written as procedures are written makes about 25,000.
+/// links, raw HTML tags...). The sample procedures make one element per 120 bytes (86 in
+/// the densest), so a chapter of the largest size, written as procedures are written,
+/// makes about 10,000; a table of contacts, at about ten bytes a cell, could fill a third
+/// of such a chapter and stay within the limit.
 pub const MAX_ELEMENTS: usize = 100_000;
 
 /// The most attributes one raw HTML tag may carry; real tags carry a handful.
