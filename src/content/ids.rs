@@ -39,6 +39,9 @@ fn check_slug(what: &'static str, value: &str) -> Result<(), InvalidId> {
     {
         return refuse("use only lower-case letters a-z, digits 0-9 and '-'");
     }
+    if value.starts_with('-') {
+        return refuse("it must start with a letter or a digit");
+    }
     Ok(())
 }
 
@@ -105,7 +108,8 @@ slug_type!(
     check_slug
 );
 slug_type!(
-    /// A release's name (`2024-04`): `[A-Za-z0-9._-]+`, usable in a git tag name.
+    /// A release's name (`2024-04`): `[A-Za-z0-9._-]+`, not starting with `.` or `-`, usable
+    /// in a git tag name and on a command line.
     ReleaseName,
     "release name",
     check_release_name
@@ -124,6 +128,10 @@ fn check_release_name(what: &'static str, value: &str) -> Result<(), InvalidId> 
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
     {
         return refuse("use only letters, digits, '.', '_' and '-'");
+    }
+    // A name starting with '-' reads as an option on any command line it is given to.
+    if value.starts_with('-') {
+        return refuse("it may not start with '-'");
     }
     // What git refuses in a tag name, refused here with a clearer message.
     if value.starts_with('.') || value.contains("..") || value.ends_with(".lock") {
@@ -146,8 +154,29 @@ mod tests {
     }
 
     #[test]
+    fn ids_start_with_a_letter_or_a_digit() {
+        for good in ["a", "7", "3-strategy", "a-", "a--b", "2024"] {
+            assert!(good.parse::<ChapterId>().is_ok(), "{good:?} refused");
+            assert!(good.parse::<ManualId>().is_ok(), "{good:?} refused");
+        }
+        for bad in ["-", "-x", "--", "-1"] {
+            let err = bad.parse::<ChapterId>().unwrap_err().to_string();
+            assert!(err.contains("must start with a letter or a digit"), "{err}");
+            assert!(bad.parse::<ManualId>().is_err(), "{bad:?} accepted");
+            assert!(bad.parse::<ReleaseName>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn release_names_follow_the_tag_rules() {
-        for good in ["2024-04", "v1.2", "spring_2024", "2024-04-rc1"] {
+        for good in [
+            "2024-04",
+            "v1.2",
+            "spring_2024",
+            "2024-04-rc1",
+            "_x",
+            "2024-",
+        ] {
             assert!(good.parse::<ReleaseName>().is_ok(), "{good:?} refused");
         }
         for bad in [

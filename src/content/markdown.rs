@@ -1,6 +1,10 @@
 //! What a chapter's Markdown says, as plain text: for the search index and its snippets.
 
+use std::collections::{HashMap, HashSet};
+
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+
+use super::limits::{Budget, OPTIONS, check_line_starts};
 
 /// A chapter body read as a practitioner reads it: the words, and the section headings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,12 +37,33 @@ pub fn to_html(body: &str) -> String {
 
 /// Renders a chapter body as HTML, its level-2 headings given anchors for a table of
 /// contents.
+///
+/// Bodies are checked against the markup limits when they are written; one stored before
+/// the limits existed and beyond them is shown as preformatted text, which costs nothing
+/// to sanitise, rather than tying up the server for minutes.
 pub fn render(body: &str) -> Rendered {
-    let options =
-        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
-    let mut events: Vec<Event<'_>> = Parser::new_ext(body, options).collect();
+    let mut budget = Budget::default();
+    let events: Option<Vec<Event<'_>>> = check_line_starts(body).ok().and_then(|()| {
+        Parser::new_ext(body, OPTIONS)
+            .map(|e| budget.see(&e).map(|()| e))
+            .collect::<Result<_, _>>()
+            .ok()
+    });
+    let Some(mut events) = events else {
+        let mut html = String::from("<pre>");
+        // Writing to a String cannot fail.
+        let _ = pulldown_cmark_escape::escape_html(&mut html, body);
+        html.push_str("</pre>");
+        return Rendered {
+            html,
+            toc: Vec::new(),
+        };
+    };
     let mut toc = Vec::new();
-    let mut used = std::collections::HashSet::new();
+    let mut used = HashSet::new();
+    // The last number given to each repeated heading, so that a thousand headings alike
+    // cost a thousand anchors, not a million tries.
+    let mut repeats: HashMap<String, usize> = HashMap::new();
     for i in 0..events.len() {
         let Event::Start(Tag::Heading {
             level: HeadingLevel::H2,
@@ -58,10 +83,15 @@ pub fn render(body: &str) -> Rendered {
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let base = slug(&text);
         let mut anchor = base.clone();
-        let mut n = 1;
-        while !used.insert(anchor.clone()) {
-            n += 1;
-            anchor = format!("{base}-{n}");
+        if !used.insert(anchor.clone()) {
+            let n = repeats.entry(base.clone()).or_insert(1);
+            loop {
+                *n += 1;
+                anchor = format!("{base}-{n}");
+                if used.insert(anchor.clone()) {
+                    break;
+                }
+            }
         }
         if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
             *id = Some(anchor.clone().into());

@@ -2,7 +2,9 @@
 //! values out; reading a snapshot folder from disk lives in [`source`].
 
 mod chapter;
+mod fields;
 mod ids;
+mod limits;
 mod manual;
 pub mod markdown;
 #[cfg(test)]
@@ -10,7 +12,9 @@ mod props;
 pub mod source;
 
 pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};
+pub use fields::{KNOWN_KEYS, MAX_SOURCES};
 pub use ids::{ChapterId, InvalidId, ManualId, ReleaseName};
+pub use limits::{MAX_ATTRIBUTES, MAX_ELEMENTS, MAX_NESTING};
 pub use manual::{MANUAL_FILE, ManualInfo, Snapshot, SourceFile};
 
 use std::fmt;

@@ -1,7 +1,8 @@
 //! What changed in one chapter between two versions, section by section and word by word,
 //! for a reader to see (the release diff decides *whether* it changed; this shows *how*).
 
-use std::time::Duration;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use similar::{ChangeTag, TextDiff};
 
@@ -46,7 +47,8 @@ pub struct SectionDiff {
 /// The heading given to text before a chapter's first section.
 pub const OPENING: &str = "Opening text";
 
-/// Word diffs taking longer than this fall back to "all removed, all added".
+/// Word diffs taking longer than this, for one chapter's page, fall back to coarser ones
+/// (at worst "all removed, all added").
 const DIFF_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// Compares two chapter bodies section by section. Sections are matched by heading (the
@@ -68,23 +70,27 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
     };
     let old_sections = split(old);
     let new_sections = split(new);
+    let old_keys: Vec<String> = old_sections.iter().map(|(h, _)| section_key(h)).collect();
+    let new_keys: Vec<String> = new_sections.iter().map(|(h, _)| section_key(h)).collect();
+    let in_new: HashSet<&str> = new_keys.iter().map(String::as_str).collect();
+    // The old sections of each key not yet matched, first first.
+    let mut unmatched: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (i, key) in old_keys.iter().enumerate() {
+        unmatched.entry(key).or_default().push_back(i);
+    }
+    // One time limit for all the word diffs of the page.
+    let deadline = Instant::now() + DIFF_TIMEOUT;
     let mut used = vec![false; old_sections.len()];
     let mut out = Vec::new();
     let mut old_cursor = 0;
-    for (heading, text) in &new_sections {
-        let key = section_key(heading);
-        let found = old_sections
-            .iter()
-            .enumerate()
-            .position(|(i, (h, _))| !used[i] && section_key(h) == key);
+    for ((heading, text), key) in new_sections.iter().zip(&new_keys) {
+        let found = unmatched
+            .get_mut(key.as_str())
+            .and_then(VecDeque::pop_front);
         if let Some(i) = found {
             // Sections of the old body that went before this one and are gone.
             for j in old_cursor..i {
-                if !used[j]
-                    && !new_sections
-                        .iter()
-                        .any(|(h, _)| section_key(h) == section_key(&old_sections[j].0))
-                {
+                if !used[j] && !in_new.contains(old_keys[j].as_str()) {
                     used[j] = true;
                     out.push(removed(&old_sections[j]));
                 }
@@ -103,7 +109,7 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
                 parts: if same {
                     vec![Part::Same(text.clone())]
                 } else {
-                    word_diff(old_text, text)
+                    word_diff_until(old_text, text, deadline)
                 },
             });
         } else {
@@ -163,9 +169,14 @@ fn tokens(text: &str) -> Vec<&str> {
 
 /// Word by word: runs of unchanged, added and removed text, whitespace kept.
 pub fn word_diff(old: &str, new: &str) -> Vec<Part> {
+    word_diff_until(old, new, Instant::now() + DIFF_TIMEOUT)
+}
+
+/// A word diff that settles for a coarser one once `deadline` has passed.
+fn word_diff_until(old: &str, new: &str, deadline: Instant) -> Vec<Part> {
     let (old_tokens, new_tokens) = (tokens(old), tokens(new));
     let diff = TextDiff::configure()
-        .timeout(DIFF_TIMEOUT)
+        .deadline(deadline)
         .diff_slices(&old_tokens, &new_tokens);
     let mut parts: Vec<Part> = Vec::new();
     for change in diff.iter_all_changes() {

@@ -11,6 +11,8 @@ fn chapter(id: &str, title: &str, body: &str) -> Chapter {
         section: None,
         tags: vec![],
         review_due: None,
+        owner: None,
+        sources: vec![],
         body: body.into(),
         path: format!("{id}.md"),
     }

@@ -17,6 +17,12 @@ pub fn same_words(old: &str, new: &str) -> bool {
 /// Histogram similarities from here up to the re-read threshold are recomputed exactly.
 pub const EXACT_FROM: f32 = 0.3;
 
+/// Texts with more words than this between them (a chapter of some 10,000 words, several
+/// times the longest procedures) are compared by anchors instead of a word diff, whose
+/// cost on repetitive text grows with the square of its length: a 1 MiB chapter of one
+/// word repeated took 9 s.
+pub const MAX_DIFF_WORDS: usize = 20_000;
+
 /// Similarity of two texts in `0..=1`: twice the words a word-level diff keeps, over the
 /// words in both (1.0 when both have no words).
 ///
@@ -28,7 +34,20 @@ pub const EXACT_FROM: f32 = 0.3;
 /// final for the re-read verdict. Between [`EXACT_FROM`] and 0.5 an optimal word diff of
 /// the whole text settles the case; below, the text has been rewritten and keeps the
 /// cheaper figure (on generated and sample rewrites the optimum was at most 0.17 higher).
+///
+/// Past [`MAX_DIFF_WORDS`], the words kept are counted by [`kept_by_anchors`], in
+/// near-linear time; it too can only keep fewer words than the optimum.
 pub fn similarity<'a>(old: &'a str, new: &'a str) -> f32 {
+    let (old_words, new_words) = (words(old), words(new));
+    let total = old_words.len() + new_words.len();
+    if total > MAX_DIFF_WORDS {
+        let (old_ids, new_ids) = interned(&old_words, &new_words);
+        return ratio(kept_by_anchors(&old_ids, &new_ids), total);
+    }
+    diffed_similarity(old, new)
+}
+
+fn diffed_similarity<'a>(old: &'a str, new: &'a str) -> f32 {
     // Blank lines carry no words and would only anchor the line diff in the wrong places.
     let lines = |text: &'a str| -> Vec<&'a str> {
         text.lines()
@@ -105,16 +124,102 @@ fn kept_words<'a>(algorithm: Algorithm, old: &[&'a str], new: &[&'a str]) -> usi
         return 0;
     }
     // Words become integers first: a diff compares each pair many times.
+    let (old_ids, new_ids) = interned(old, new);
+    let ops = capture_diff_slices(algorithm, &old_ids, &new_ids);
+    let r = diff_ratio(&ops, old.len(), new.len());
+    (r * (old.len() + new.len()) as f32 / 2.0).round() as usize
+}
+
+/// Two word sequences as integers, equal words equal integers.
+fn interned<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>) {
     let mut ids: HashMap<&'a str, u32> = HashMap::default();
     let mut intern = |w: &&'a str| {
         let next = ids.len() as u32;
         *ids.entry(*w).or_insert(next)
     };
-    let old_ids: Vec<u32> = old.iter().map(&mut intern).collect();
-    let new_ids: Vec<u32> = new.iter().map(&mut intern).collect();
-    let ops = capture_diff_slices(algorithm, &old_ids, &new_ids);
-    let r = diff_ratio(&ops, old.len(), new.len());
-    (r * (old.len() + new.len()) as f32 / 2.0).round() as usize
+    let old_ids = old.iter().map(&mut intern).collect();
+    let new_ids = new.iter().map(&mut intern).collect();
+    (old_ids, new_ids)
+}
+
+/// How many words two long sequences keep, counted from anchors as patience diff finds
+/// them: the words found once on each side, in the longest chain that keeps their order,
+/// each extended over the equal words before and after it. Every word counted is kept by
+/// some diff, so this is never more than the optimum; on an edited text it misses little,
+/// since the stretches between edits are found whole from their anchors.
+fn kept_by_anchors(old: &[u32], new: &[u32]) -> usize {
+    // What both start and end with is kept as it is, repeated words or not.
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let (old, new) = (&old[prefix..], &new[prefix..]);
+    let suffix = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old, new) = (&old[..old.len() - suffix], &new[..new.len() - suffix]);
+    prefix + suffix + kept_between_anchors(old, new)
+}
+
+fn kept_between_anchors(old: &[u32], new: &[u32]) -> usize {
+    // Per word: occurrences on each side and the position of the last one.
+    let mut seen: HashMap<u32, (u32, u32, usize, usize)> = HashMap::default();
+    for (i, w) in old.iter().enumerate() {
+        let e = seen.entry(*w).or_default();
+        e.0 += 1;
+        e.2 = i;
+    }
+    for (j, w) in new.iter().enumerate() {
+        let e = seen.entry(*w).or_default();
+        e.1 += 1;
+        e.3 = j;
+    }
+    // Unique pairs in the old order; their new positions' longest increasing run.
+    let pairs: Vec<(usize, usize)> = old
+        .iter()
+        .filter_map(|w| match seen[w] {
+            (1, 1, i, j) => Some((i, j)),
+            _ => None,
+        })
+        .collect();
+    let mut tails: Vec<usize> = Vec::new(); // per chain length, the pair ending it
+    let mut previous: Vec<Option<usize>> = vec![None; pairs.len()];
+    for (k, &(_, j)) in pairs.iter().enumerate() {
+        let at = tails.partition_point(|&t| pairs[t].1 < j);
+        previous[k] = at.checked_sub(1).map(|p| tails[p]);
+        if at == tails.len() {
+            tails.push(k);
+        } else {
+            tails[at] = k;
+        }
+    }
+    let mut chain = Vec::with_capacity(tails.len());
+    let mut link = tails.last().copied();
+    while let Some(k) = link {
+        chain.push(pairs[k]);
+        link = previous[k];
+    }
+    chain.reverse();
+    let (mut kept, mut old_end, mut new_end) = (0, 0, 0);
+    for (i, j) in chain {
+        if i < old_end || j < new_end {
+            continue; // inside the stretch of an earlier anchor
+        }
+        let (mut start_old, mut start_new) = (i, j);
+        while start_old > old_end && start_new > new_end && old[start_old - 1] == new[start_new - 1]
+        {
+            start_old -= 1;
+            start_new -= 1;
+        }
+        let (mut end_old, mut end_new) = (i, j);
+        while end_old < old.len() && end_new < new.len() && old[end_old] == new[end_new] {
+            end_old += 1;
+            end_new += 1;
+        }
+        kept += end_old - start_old;
+        (old_end, new_end) = (end_old, end_new);
+    }
+    kept
 }
 
 /// The best similarity two texts' lengths allow: every word of the shorter one kept.
@@ -218,6 +323,33 @@ mod tests {
         let old = "x a a a a y b b b b";
         let new = "y a a a a x b b b b";
         assert!(similarity(old, new) >= 0.8 - 1e-6);
+    }
+
+    #[test]
+    fn long_texts_are_compared_by_anchors() {
+        let long: Vec<String> = (0..MAX_DIFF_WORDS).map(|k| format!("w{k}")).collect();
+        let old = long.join(" ");
+        // An edit near each end: nearly everything is kept.
+        let new = format!(
+            "New start. {} and a new end.",
+            old.replacen("w5 ", "five ", 1)
+        );
+        let s = similarity(&old, &new);
+        assert!(s > 0.99, "{s}");
+        // The same word over and over against another: no anchors, and no hang.
+        let same = "a ".repeat(100_000);
+        let other = "b ".repeat(100_000);
+        assert_eq!(similarity(&same, &other), 0.0);
+        // What both begin and end with is kept, however repetitive.
+        let longer = format!("{same}b {same}");
+        assert!(
+            similarity(&same, &longer) > 0.66,
+            "{}",
+            similarity(&same, &longer)
+        );
+        let (o, n) = interned(&["x", "a", "b", "c", "y"], &["a", "b", "x", "c", "y"]);
+        // "x" moved: the anchors keep a, b (from c backwards), c and y.
+        assert_eq!(kept_by_anchors(&o, &n), 4);
     }
 
     #[test]

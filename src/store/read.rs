@@ -233,7 +233,7 @@ impl Store {
                     let label = format!("{manual}/{}", f.path);
                     let text = std::str::from_utf8(blob.content())
                         .map_err(|_| ContentError::file(&label, "not UTF-8 text".into()))?;
-                    let mut chapter = Chapter::parse(&label, text)?;
+                    let mut chapter = Chapter::parse_stored(&label, text)?;
                     chapter.path = f.path;
                     Ok(chapter)
                 })

@@ -233,3 +233,66 @@ fn usage_errors_are_one_line_too() {
     ws.run(&["import", "x", "--manual", "m", "--release", "r", "--bogus"])
         .refused("--bogus");
 }
+
+#[test]
+fn markup_nested_past_the_limits_is_refused_naming_the_line() {
+    let ws = published();
+    let quotes = chapter("One", &format!("Intro.\n\n{}x\n", "> ".repeat(100_000)));
+    import_refused(
+        &ws,
+        &[("one.md", &quotes)],
+        "one.md:6: the line opens 100000 levels of block quotes and lists",
+    );
+    let divs = chapter("One", &format!("{}x\n", "<div>".repeat(90_000)));
+    import_refused(
+        &ws,
+        &[("one.md", &divs)],
+        "one.md:4: markup nested 49 levels deep here",
+    );
+}
+
+#[test]
+fn unknown_front_matter_keys_are_refused() {
+    let ws = published();
+    import_refused(
+        &ws,
+        &[(
+            "one.md",
+            "+++\ntitle = \"One\"\nreviewer = \"lead@example.org\"\n+++\nBody.\n",
+        )],
+        "one.md:3: front matter: unknown key `reviewer`",
+    );
+    import_refused(
+        &ws,
+        &[(
+            "one.md",
+            "+++\ntitle = \"One\"\nowner = \"not an address\"\n+++\nBody.\n",
+        )],
+        "one.md:3: front matter: `owner` must be an email address",
+    );
+}
+
+#[test]
+fn ids_and_names_starting_with_a_hyphen_are_refused() {
+    let ws = published();
+    import_refused(
+        &ws,
+        &[("one.md", "+++\ntitle = \"One\"\nid = \"-x\"\n+++\nBody.\n")],
+        "one.md:3: front matter: chapter id \"-x\" is not valid: it must start with a letter",
+    );
+    import_refused(
+        &ws,
+        &[("-.md", &chapter("One", "Body.\n"))],
+        "chapter id \"-\" is not valid",
+    );
+    let before = ws.refs();
+    let snap = ws.snapshot(
+        "s-hyphen",
+        &[("one.md", &chapter("One", &body(" Changed.")))],
+    );
+    ws.run(&["import", &snap, "--manual", "m", "--release=-r2"])
+        .refused("release name \"-r2\" is not valid");
+    ws.run(&["import", &snap, "--manual=-m", "--release", "r2"])
+        .refused("manual id \"-m\" is not valid");
+    assert_eq!(ws.refs(), before);
+}

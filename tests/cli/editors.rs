@@ -485,6 +485,30 @@ fn writes_are_validated_as_import_validates() {
             422,
             "must be the same",
         ),
+        (
+            "new-one",
+            chapter("A", &format!("{}x\n", "> ".repeat(100_000))),
+            422,
+            "m/new-one.md:4: the line opens 100000 levels of block quotes",
+        ),
+        (
+            "new-one",
+            chapter("A", &format!("{}x\n", "<div>".repeat(90_000))),
+            422,
+            "m/new-one.md:4: markup nested 49 levels deep",
+        ),
+        (
+            "new-one",
+            "+++\ntitle = \"A\"\ndraft = true\n+++\nText.\n".into(),
+            422,
+            "m/new-one.md:3: front matter: unknown key `draft`",
+        ),
+        (
+            "-x",
+            chapter("A", "Text.\n"),
+            422,
+            "must start with a letter or a digit",
+        ),
         ("Bad_Id", chapter("A", "Text.\n"), 422, "Bad_Id"),
         ("..%2F..%2Fetc", chapter("A", "Text.\n"), 422, ""),
     ];

@@ -1,0 +1,387 @@
+//! Limits on a chapter body's markup (SPEC §9): how deep it may nest, how many elements it
+//! may make, how many attributes a raw HTML tag may carry. Rendering is linear in these
+//! only while they are bounded: the sanitiser's HTML parser checks the open elements at
+//! every tag (so nesting costs its square) and compares each attribute of a tag with the
+//! ones before it. A body within the limits renders in a fraction of a second at the
+//! largest size a chapter may have (see BENCHMARKS.md).
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// The deepest the HTML of a body may nest, counted as the elements it becomes: a block
+/// quote, an emphasis or a link is one level, a list level two (the list and its item),
+/// a raw HTML element left open one until it is closed. Procedures nest lists four or five
+/// deep, inside a quote or a table at most: about fifteen levels with the paragraph and
+/// its emphasis and links. Past 48, markup is machine-made, not written.
+pub const MAX_NESTING: usize = 48;
+
+/// The most elements a body may make (paragraphs, list items, table cells, emphasis,
+/// links, raw HTML tags...). The sample procedures make one element per 120 bytes (86 in
+/// the densest), so a chapter of the largest size, written as procedures are written,
+/// makes about 10,000; a table of contacts, at about ten bytes a cell, could fill a third
+/// of such a chapter and stay within the limit.
+pub const MAX_ELEMENTS: usize = 100_000;
+
+/// The most attributes one raw HTML tag may carry; real tags carry a handful.
+pub const MAX_ATTRIBUTES: usize = 64;
+
+/// How chapter bodies are parsed, for reading and for these checks alike.
+pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH);
+
+/// Where a body breaks a limit: the line in the body (from 1) and the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkupError {
+    pub line: usize,
+    pub rule: String,
+}
+
+/// Checks a body against the limits: first the lines' own prefixes, so that the parser
+/// is never given a line of a thousand nested quotes, then the parsed events.
+pub fn check(body: &str) -> Result<(), MarkupError> {
+    check_line_starts(body)?;
+    let mut budget = Budget::default();
+    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+        budget.see(&event).map_err(|rule| MarkupError {
+            line: 1 + body[..range.start].matches('\n').count(),
+            rule,
+        })?;
+    }
+    Ok(())
+}
+
+/// Refuses a line that opens more than [`MAX_NESTING`] levels by its markers alone
+/// (`> > - 1. text`). Only a lower bound of the real nesting: markers after four spaces
+/// (code) and lines inside fenced code are not counted.
+pub(crate) fn check_line_starts(body: &str) -> Result<(), MarkupError> {
+    let mut fence: Option<(u8, usize)> = None;
+    for (n, line) in body.lines().enumerate() {
+        let (levels, rest) = line_markers(line);
+        let run = |c: u8| rest.bytes().take_while(|&b| b == c).count();
+        match fence {
+            Some((c, len)) => {
+                if run(c) >= len && rest[run(c)..].trim().is_empty() {
+                    fence = None;
+                }
+                continue;
+            }
+            None => {
+                for c in [b'`', b'~'] {
+                    if run(c) >= 3 {
+                        fence = Some((c, run(c)));
+                    }
+                }
+            }
+        }
+        if levels > MAX_NESTING {
+            return Err(MarkupError {
+                line: n + 1,
+                rule: format!(
+                    "the line opens {levels} levels of block quotes and lists (`>`, `-`, `1.`); \
+                     markup may nest at most {MAX_NESTING} levels"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The levels a line's block-quote and list markers open (a list counts two: the list
+/// and its item), and the text after them.
+fn line_markers(line: &str) -> (usize, &str) {
+    let b = line.as_bytes();
+    let indent = b.iter().take_while(|&&c| c == b' ').count();
+    if indent > 3 {
+        return (0, line);
+    }
+    // Where the line's tail of one rule character (`-`, `*`, `_`) and spaces starts: a
+    // marker there begins a rule (`- - -`, `* * *`), not a list.
+    let trimmed = line.trim_end_matches([' ', '\t']).as_bytes();
+    let rule_char = trimmed
+        .last()
+        .copied()
+        .filter(|c| matches!(c, b'-' | b'*' | b'_'));
+    let rule_from = rule_char.map_or(b.len(), |r| {
+        trimmed.len()
+            - trimmed
+                .iter()
+                .rev()
+                .take_while(|&&c| c == r || c == b' ' || c == b'\t')
+                .count()
+    });
+    let (mut i, mut levels) = (indent, 0);
+    loop {
+        let marker_end = match b.get(i) {
+            Some(b'>') => {
+                levels += 1;
+                i += 1;
+                while matches!(b.get(i), Some(b' ' | b'\t')) {
+                    i += 1;
+                }
+                continue;
+            }
+            Some(b'-' | b'*' | b'+') => i + 1,
+            Some(b'0'..=b'9') => {
+                let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                match b.get(i + digits) {
+                    Some(b'.' | b')') if digits <= 9 => i + digits + 1,
+                    _ => break,
+                }
+            }
+            _ => break,
+        };
+        let spaced = matches!(b.get(marker_end), Some(b' ' | b'\t'));
+        if !spaced || (i >= rule_from && Some(b[i]) == rule_char) {
+            break;
+        }
+        levels += 2;
+        i = marker_end;
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+    }
+    (levels, &line[i..])
+}
+
+/// Elements without content: they never stay open.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+/// Elements the next of their kind closes (`<li>…<li>`): they never nest by themselves.
+const SELF_ENDING: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rb",
+    "rt", "rp", "rtc", "colgroup", "html", "head", "body",
+];
+
+/// The running count of a body's events against the limits.
+#[derive(Default)]
+pub(crate) struct Budget {
+    /// Markdown elements open.
+    depth: usize,
+    /// Raw HTML elements open, by name.
+    open: Vec<String>,
+    elements: usize,
+    /// Raw HTML read so far, in the middle of a tag when a block's line ends there.
+    lexer: Lexer,
+}
+
+impl Budget {
+    /// Counts one event; the rule broken, if any.
+    pub(crate) fn see(&mut self, event: &Event<'_>) -> Result<(), String> {
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) => return self.raw_html(html),
+            Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => return Ok(()),
+            _ => {}
+        }
+        // Whatever the Markdown makes of the rest starts with a tag of its own, which
+        // ends any raw tag left unfinished.
+        self.lexer = Lexer::Text;
+        match event {
+            Event::Start(_) => {
+                self.depth += 1;
+                self.count_element()?;
+                self.check_depth()
+            }
+            Event::End(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                Ok(())
+            }
+            Event::Code(_)
+            | Event::Rule
+            | Event::HardBreak
+            | Event::TaskListMarker(_)
+            | Event::FootnoteReference(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_) => self.count_element(),
+            _ => Ok(()),
+        }
+    }
+
+    fn count_element(&mut self) -> Result<(), String> {
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(format!(
+                "the body makes more than {MAX_ELEMENTS} elements (paragraphs, list items, \
+                 table cells, emphasis, links, HTML tags); split the chapter"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self) -> Result<(), String> {
+        let depth = self.depth + self.open.len();
+        if depth > MAX_NESTING {
+            let html = match self.open.last() {
+                Some(name) => format!(
+                    ", {} of them raw HTML elements not yet closed (the last <{name}>)",
+                    self.open.len()
+                ),
+                _ => String::new(),
+            };
+            return Err(format!(
+                "markup nested {depth} levels deep here (block quotes, lists, emphasis, \
+                 links{html}); it may nest at most {MAX_NESTING} levels"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads raw HTML for its tags.
+    fn raw_html(&mut self, html: &str) -> Result<(), String> {
+        for &c in html.as_bytes() {
+            match self.lexer.step(c)? {
+                Some(Found::Start(name)) => {
+                    self.count_element()?;
+                    if !VOID.contains(&name.as_str()) && !SELF_ENDING.contains(&name.as_str()) {
+                        self.open.push(name);
+                        self.check_depth()?;
+                    }
+                }
+                Some(Found::End(name)) => {
+                    if let Some(i) = self.open.iter().rposition(|n| *n == name) {
+                        self.open.remove(i);
+                    }
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A tag the lexer finished reading.
+enum Found {
+    Start(String),
+    End(String),
+}
+
+/// Longer tag names are kept cut: no element has one.
+const MAX_NAME: usize = 32;
+
+/// Where raw HTML reading stands: enough of HTML's tokenizer to find tags and count their
+/// attributes, quoted values and comments included.
+#[derive(Default)]
+enum Lexer {
+    #[default]
+    Text,
+    /// After `<`.
+    Open,
+    StartName(String),
+    EndName(String, bool),
+    /// Inside a start tag: its name, its attributes so far, and where in them.
+    Attributes(String, usize, Attr),
+    /// After `<!`, with the dashes seen (`<!--` opens a comment).
+    Bang(u8),
+    /// Inside a comment, with the dashes just seen.
+    Comment(u8),
+    /// `<?…>`, `<!DOCTYPE…>`: up to `>`.
+    Bogus,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Between,
+    Name,
+    AfterName,
+    BeforeValue,
+    Quoted(u8),
+    Unquoted,
+}
+
+impl Lexer {
+    fn step(&mut self, c: u8) -> Result<Option<Found>, String> {
+        let space = c.is_ascii_whitespace();
+        let state = std::mem::take(self);
+        let (next, found) = match state {
+            Lexer::Text => (if c == b'<' { Lexer::Open } else { Lexer::Text }, None),
+            Lexer::Bogus => (if c == b'>' { Lexer::Text } else { Lexer::Bogus }, None),
+            Lexer::Open => match c {
+                b'/' => (Lexer::EndName(String::new(), false), None),
+                b'!' => (Lexer::Bang(0), None),
+                b'?' => (Lexer::Bogus, None),
+                b'<' => (Lexer::Open, None),
+                c if c.is_ascii_alphabetic() => (Lexer::StartName(name_of(c)), None),
+                _ => (Lexer::Text, None),
+            },
+            Lexer::StartName(mut name) => match c {
+                b'>' => (Lexer::Text, Some(Found::Start(name))),
+                c if space || c == b'/' => (Lexer::Attributes(name, 0, Attr::Between), None),
+                c => {
+                    push_name(&mut name, c);
+                    (Lexer::StartName(name), None)
+                }
+            },
+            Lexer::EndName(mut name, done) => match c {
+                b'>' => (Lexer::Text, Some(Found::End(name))),
+                c if done || space || c == b'/' => (Lexer::EndName(name, true), None),
+                c => {
+                    push_name(&mut name, c);
+                    (Lexer::EndName(name, false), None)
+                }
+            },
+            Lexer::Attributes(name, count, at) => {
+                if c == b'>' && !matches!(at, Attr::Quoted(_)) {
+                    (Lexer::Text, Some(Found::Start(name)))
+                } else {
+                    let (count, at) = attribute_step(count, at, c);
+                    if count > MAX_ATTRIBUTES {
+                        return Err(format!(
+                            "raw HTML: a <{name}> tag with more than {MAX_ATTRIBUTES} attributes"
+                        ));
+                    }
+                    (Lexer::Attributes(name, count, at), None)
+                }
+            }
+            Lexer::Bang(dashes) => match c {
+                b'-' if dashes == 1 => (Lexer::Comment(0), None),
+                b'-' => (Lexer::Bang(1), None),
+                b'>' => (Lexer::Text, None),
+                _ => (Lexer::Bogus, None),
+            },
+            Lexer::Comment(dashes) => match c {
+                b'>' if dashes >= 2 => (Lexer::Text, None),
+                b'-' => (Lexer::Comment(dashes.saturating_add(1)), None),
+                _ => (Lexer::Comment(0), None),
+            },
+        };
+        *self = next;
+        Ok(found)
+    }
+}
+
+/// One character inside a start tag, after its name: the attributes counted so far and
+/// where among them the character leaves the tag.
+fn attribute_step(count: usize, at: Attr, c: u8) -> (usize, Attr) {
+    let space = c.is_ascii_whitespace();
+    match at {
+        Attr::Between | Attr::AfterName if space || c == b'/' => (count, at),
+        Attr::AfterName if c == b'=' => (count, Attr::BeforeValue),
+        Attr::Between | Attr::AfterName => (count + 1, Attr::Name),
+        Attr::Name if space => (count, Attr::AfterName),
+        Attr::Name if c == b'=' => (count, Attr::BeforeValue),
+        Attr::Name if c == b'/' => (count, Attr::Between),
+        Attr::Name => (count, Attr::Name),
+        Attr::BeforeValue if space => (count, at),
+        Attr::BeforeValue if c == b'"' || c == b'\'' => (count, Attr::Quoted(c)),
+        Attr::BeforeValue => (count, Attr::Unquoted),
+        Attr::Quoted(q) if c == q => (count, Attr::Between),
+        Attr::Quoted(_) => (count, at),
+        Attr::Unquoted if space => (count, Attr::Between),
+        Attr::Unquoted => (count, at),
+    }
+}
+
+fn name_of(c: u8) -> String {
+    let mut name = String::with_capacity(8);
+    push_name(&mut name, c);
+    name
+}
+
+fn push_name(name: &mut String, c: u8) {
+    if name.len() < MAX_NAME {
+        name.push(char::from(c.to_ascii_lowercase()));
+    }
+}
+
+#[cfg(test)]
+#[path = "limits_tests.rs"]
+mod tests;
