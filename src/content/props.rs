@@ -203,7 +203,7 @@ fn written() -> impl Strategy<Value = Written> {
     let date = (1900i32..2200, 1u32..=12, 1u32..=28)
         .prop_map(|(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
     (
-        "[a-z0-9-]{1,40}",
+        "[a-z0-9][a-z0-9-]{0,39}",
         title(),
         prop::option::of("https://[a-z]{1,10}\\.example(/[a-zA-Z0-9._~%-]{0,20}){0,3}"),
         prop::option::of(title()),

@@ -70,7 +70,7 @@ fn manual() -> SourceFile {
 /// Valid chapters only: `(path, id)`; paths are distinct, ids may repeat.
 fn clean_files() -> impl Strategy<Value = Vec<(String, &'static str)>> {
     prop::collection::btree_map(
-        "([a-z]{1,6}/){0,2}[a-z0-9-]{1,10}\\.md",
+        "([a-z]{1,6}/){0,2}[a-z0-9][a-z0-9-]{0,9}\\.md",
         proptest::sample::select(IDS),
         0..7,
     )

@@ -149,6 +149,8 @@ impl Model {
             section: None,
             tags: vec![],
             review_due: None,
+            owner: None,
+            sources: Vec::new(),
             body: self.body.render(&self.layout),
             path: format!("{}.md", self.id),
         }
@@ -295,6 +297,8 @@ pub(super) fn plain_chapter() -> Chapter {
         section: None,
         tags: vec![],
         review_due: None,
+        owner: None,
+        sources: Vec::new(),
         body: String::new(),
         path: "a.md".into(),
     }
