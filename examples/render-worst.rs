@@ -22,7 +22,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chapterhouse::content::{
-    Chapter, MAX_ATTRIBUTES, MAX_CHAPTER_BYTES, MAX_ELEMENTS, MAX_ESCAPES, MAX_NESTING, markdown,
+    Chapter, MAX_ATTRIBUTES, MAX_CHAPTER_BYTES, MAX_ELEMENTS, MAX_ESCAPES, MAX_NESTING,
+    MAX_TEXT_RUNS, markdown,
 };
 use chapterhouse::diff::{chapter::section_diffs, sections, words};
 
@@ -149,14 +150,22 @@ fn case(name: &str) -> Option<String> {
             s.push_str(&fill("word ", room() - s.len()));
             s
         }
-        // Every limit at once: headings to the element limit, references to theirs, then
-        // the shortest lines there are.
+        "runs-max" => {
+            let mut s = "a\n".repeat(MAX_TEXT_RUNS / 2 - 1);
+            s.push('\n');
+            s.push_str(&fill("word ", room() - s.len()));
+            s
+        }
+        // Every limit at once: headings to the element limit, references to theirs,
+        // one-letter lines to the runs left, then words.
         "combined-max" => {
-            let mut s = "## a\n".repeat(MAX_ELEMENTS - 2);
+            let mut s = "## a\n".repeat(MAX_ELEMENTS - 3);
             s.push('\n');
             s.push_str(&"<&".repeat(MAX_ESCAPES / 2 - 1));
+            s.push_str("\n\n");
+            s.push_str(&"a\n".repeat((MAX_TEXT_RUNS - MAX_ELEMENTS - MAX_ESCAPES) / 2 - 1));
             s.push('\n');
-            s.push_str(&fill("a\n", room() - s.len()));
+            s.push_str(&fill("word ", room() - s.len()));
             s
         }
         "lists-1mib" => framed("", "- ", "x\n"),
@@ -237,6 +246,7 @@ const CASES: &[&str] = &[
     "raw-links-max",
     "headings-max",
     "escapes-max",
+    "runs-max",
     "combined-max",
     "quotes-60k",
     "quotes-100k",

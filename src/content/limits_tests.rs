@@ -107,6 +107,22 @@ fn more_elements_than_the_limit_are_refused() {
 }
 
 #[test]
+fn text_cut_into_too_many_runs_is_refused() {
+    let lines = "a\n".repeat(MAX_TEXT_RUNS / 2 + 1);
+    let e = refusal(&lines);
+    assert!(
+        e.rule.contains("cut into more than 200000 runs"),
+        "{}",
+        e.rule
+    );
+    assert_eq!(e.line, MAX_TEXT_RUNS / 2 + 1);
+    assert!(check(&format!("{}\n", "\\*".repeat(MAX_TEXT_RUNS + 1))).is_err());
+    // Long lines of prose are few runs, however long the chapter.
+    let prose = "Practitioners must share information without delay.\n".repeat(20_000);
+    assert!(check(&prose).is_ok());
+}
+
+#[test]
 fn floods_of_characters_html_escapes_are_refused() {
     let e = refusal(&format!("Intro.\n\n{}\n", "<&\"".repeat(MAX_ESCAPES)));
     assert!(
