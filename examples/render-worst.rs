@@ -6,11 +6,11 @@
 //! keeping one word in three (`rewrite`).
 //!
 //! ```text
-//! cargo run --release --example render-worst -- [--list] [--only STEP,...] [CASE...]
+//! cargo run --release --example render-worst -- [--list] [--only STEP,...] [--runs N] [CASE...]
 //! ```
 //!
 //! With no case, runs them all. Prints one line per case: its name, its size, the
-//! milliseconds of each step, `validate+render` (what a chapter's first view costs when it
+//! milliseconds of each step (the median of N runs with `--runs N`), `validate+render` (what a chapter's first view costs when it
 //! is written and then read), and whether validation accepted it or refused it (and on
 //! which line of the file). A body refused at validation is still rendered, to show what
 //! reading does with a chapter stored before the limits existed. The `*-max` cases are
@@ -22,12 +22,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chapterhouse::content::{
-    Chapter, MAX_ATTRIBUTES, MAX_CHAPTER_BYTES, MAX_ELEMENTS, MAX_NESTING, markdown,
+    Chapter, MAX_ATTRIBUTES, MAX_CHAPTER_BYTES, MAX_ELEMENTS, MAX_ESCAPES, MAX_NESTING,
+    MAX_TEXT_RUNS, markdown,
 };
 use chapterhouse::diff::{chapter::section_diffs, sections, words};
 
 /// The steps to run (`--only a,b`); all when unset.
 static ONLY: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+/// How many times each step runs (`--runs N`); 1 when unset.
+static RUNS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
 const FRONT: &str = "+++\ntitle = \"Worst case\"\n+++\n";
 
@@ -142,6 +145,29 @@ fn case(name: &str) -> Option<String> {
         "links-max" => within_limits("[a](https://a.example/x) ", 1),
         "raw-links-max" => within_limits("<a href=\"https://a.example/x\" title=\"t\">a</a> ", 1),
         "headings-max" => within_limits("## 1. Section\n", 1),
+        "escapes-max" => {
+            let mut s = "<&".repeat(MAX_ESCAPES / 2 - 1);
+            s.push_str(&fill("word ", room() - s.len()));
+            s
+        }
+        "runs-max" => {
+            let mut s = "a\n".repeat(MAX_TEXT_RUNS / 2 - 1);
+            s.push('\n');
+            s.push_str(&fill("word ", room() - s.len()));
+            s
+        }
+        // Every limit at once: headings to the element limit, references to theirs,
+        // one-letter lines to the runs left, then words.
+        "combined-max" => {
+            let mut s = "## a\n".repeat(MAX_ELEMENTS - 3);
+            s.push('\n');
+            s.push_str(&"<&".repeat(MAX_ESCAPES / 2 - 1));
+            s.push_str("\n\n");
+            s.push_str(&"a\n".repeat((MAX_TEXT_RUNS - MAX_ELEMENTS - MAX_ESCAPES) / 2 - 1));
+            s.push('\n');
+            s.push_str(&fill("word ", room() - s.len()));
+            s
+        }
         "lists-1mib" => framed("", "- ", "x\n"),
         "list-stairs" => lines(|k| format!("{}- x", "  ".repeat(k))),
         "ordered-stairs" => lines(|k| format!("{}1. x", "   ".repeat(k))),
@@ -194,6 +220,8 @@ fn case(name: &str) -> Option<String> {
         }
         "footnotes" => lines(|k| format!("x[^{k}]\n\n[^{k}]: note {k}")),
         "entities" => framed("", "&amp;&#123;&#x1F600;", "\n"),
+        // Characters the HTML must escape, each one an entity for the sanitiser to read.
+        "escapes" => framed("", "<&\"", "\n"),
         "autolinks" => framed("", "<https://a.example/> ", "\n"),
         "html-comments" => framed("", "<!-- ", "\n"),
         "headings-same" => lines(|_| "## Same\n".to_owned()),
@@ -217,6 +245,9 @@ const CASES: &[&str] = &[
     "links-max",
     "raw-links-max",
     "headings-max",
+    "escapes-max",
+    "runs-max",
+    "combined-max",
     "quotes-60k",
     "quotes-100k",
     "quotes-1mib",
@@ -249,6 +280,7 @@ const CASES: &[&str] = &[
     "link-refs",
     "footnotes",
     "entities",
+    "escapes",
     "autolinks",
     "html-comments",
     "headings-same",
@@ -283,16 +315,23 @@ struct Timings(Vec<(&'static str, f64)>);
 
 impl Timings {
     /// Times one step, printing its figure at once (a step that never ends shows which).
-    fn step<T: Default>(&mut self, label: &'static str, f: impl FnOnce() -> T) -> T {
+    /// With `--runs N`, the step runs N times and its median counts.
+    fn step<T: Default>(&mut self, label: &'static str, f: impl Fn() -> T) -> T {
         if ONLY
             .get()
             .is_some_and(|only| !only.iter().any(|o| o == label))
         {
             return T::default();
         }
-        let start = Instant::now();
-        let out = f();
-        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        let mut out = T::default();
+        let mut times = Vec::new();
+        for _ in 0..*RUNS.get().unwrap_or(&1) {
+            let start = Instant::now();
+            out = f();
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let ms = times[times.len() / 2];
         self.0.push((label, ms));
         print!("  {label} {ms:>7.1}");
         let _ = std::io::stdout().flush();
@@ -360,6 +399,16 @@ fn main() -> ExitCode {
         if arg == "--only" {
             let steps = args.next().map_or("", String::as_str);
             let _ = ONLY.set(steps.split(',').map(str::to_owned).collect());
+        } else if arg == "--runs" {
+            match args.next().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) if n > 0 => {
+                    let _ = RUNS.set(n);
+                }
+                _ => {
+                    eprintln!("render-worst: --runs takes a positive number");
+                    return ExitCode::FAILURE;
+                }
+            }
         } else {
             names.push(arg);
         }

@@ -1,9 +1,10 @@
-//! Limits on a chapter body's markup (SPEC §9): how deep it may nest, how many elements it
-//! may make, how many attributes a raw HTML tag may carry. Rendering is linear in these
-//! only while they are bounded: the sanitiser's HTML parser checks the open elements at
-//! every tag (so nesting costs its square) and compares each attribute of a tag with the
-//! ones before it. A body within the limits renders in a fraction of a second at the
-//! largest size a chapter may have (see BENCHMARKS.md).
+//! Limits on a chapter body's markup (SPEC §9): how deep it may nest, how many elements,
+//! runs of text and character references it may make, how many attributes a raw HTML tag
+//! may carry.
+//! Rendering is linear in these only while they are bounded: the sanitiser's HTML parser
+//! checks the open elements at every tag (so nesting costs its square) and compares each
+//! attribute of a tag with the ones before it. A body within the limits renders in a
+//! fraction of a second at the largest size a chapter may have (see BENCHMARKS.md).
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
@@ -17,12 +18,26 @@ pub const MAX_NESTING: usize = 48;
 /// The most elements a body may make (paragraphs, list items, table cells, emphasis,
 /// links, raw HTML tags...). The sample procedures make one element per 120 bytes (86 in
 /// the densest), so a chapter of the largest size, written as procedures are written,
-/// makes about 10,000; a table of contacts, at about ten bytes a cell, could fill a third
-/// of such a chapter and stay within the limit.
-pub const MAX_ELEMENTS: usize = 100_000;
+/// makes about 10,000: five times fewer. Sanitising costs some microseconds an element
+/// (a link several times more, for its address), and twice this limit made bodies that
+/// took up to 2 s to render on a busy two-core machine.
+pub const MAX_ELEMENTS: usize = 50_000;
 
 /// The most attributes one raw HTML tag may carry; real tags carry a handful.
 pub const MAX_ATTRIBUTES: usize = 64;
+
+/// The most runs of text a body may be cut into: one per line of a paragraph, and one
+/// between any two marks (emphasis, a link, an escaped character). The sanitiser and the
+/// parser spend a node on each: a 1 MiB body of one-letter lines, half a million runs,
+/// took half a second. The sample procedures have one run per 40 bytes (25 in the
+/// densest), some 40,000 in a chapter of the largest size.
+pub const MAX_TEXT_RUNS: usize = 200_000;
+
+/// The most characters a body may have that its HTML writes as character references —
+/// `&`, `<` and `>` in text, quotes too in addresses and image descriptions — references
+/// such as `&amp;` written in the body included. The sanitiser reads each one slowly: a
+/// 1 MiB body of `<&"` took most of a second. Prose has a few hundred in a long chapter.
+pub const MAX_ESCAPES: usize = 50_000;
 
 /// How chapter bodies are parsed, for reading and for these checks alike.
 pub(crate) const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH);
@@ -160,6 +175,10 @@ pub(crate) struct Budget {
     /// Raw HTML elements open, by name.
     open: Vec<String>,
     elements: usize,
+    runs: usize,
+    escapes: usize,
+    /// Images open: their text becomes an attribute, where quotes are escaped too.
+    images: usize,
     /// Raw HTML read so far, in the middle of a tag when a block's line ends there.
     lexer: Lexer,
 }
@@ -168,8 +187,33 @@ impl Budget {
     /// Counts one event; the rule broken, if any.
     pub(crate) fn see(&mut self, event: &Event<'_>) -> Result<(), String> {
         match event {
-            Event::Html(html) | Event::InlineHtml(html) => return self.raw_html(html),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                self.count_escapes(html, if self.images > 0 { b"&<>\"'" } else { b"&" })?;
+                return self.raw_html(html);
+            }
             Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => return Ok(()),
+            Event::Text(text) | Event::Code(text) => {
+                let special: &[u8] = if self.images > 0 { b"&<>\"'" } else { b"&<>" };
+                self.count_escapes(text, special)?;
+                self.count_run()?;
+            }
+            Event::SoftBreak | Event::HardBreak => self.count_run()?,
+            Event::Start(
+                Tag::Link {
+                    dest_url, title, ..
+                }
+                | Tag::Image {
+                    dest_url, title, ..
+                },
+            ) => {
+                self.count_escapes(dest_url, b"&<>\"'")?;
+                self.count_escapes(title, b"&<>\"'")?;
+            }
+            _ => {}
+        }
+        match event {
+            Event::Start(Tag::Image { .. }) => self.images += 1,
+            Event::End(TagEnd::Image) => self.images = self.images.saturating_sub(1),
             _ => {}
         }
         // Whatever the Markdown makes of the rest starts with a tag of its own, which
@@ -202,6 +246,28 @@ impl Budget {
             return Err(format!(
                 "the body makes more than {MAX_ELEMENTS} elements (paragraphs, list items, \
                  table cells, emphasis, links, HTML tags); split the chapter"
+            ));
+        }
+        Ok(())
+    }
+
+    fn count_run(&mut self) -> Result<(), String> {
+        self.runs += 1;
+        if self.runs > MAX_TEXT_RUNS {
+            return Err(format!(
+                "the body's text is cut into more than {MAX_TEXT_RUNS} runs (one per line \
+                 and between any two marks); split the chapter"
+            ));
+        }
+        Ok(())
+    }
+
+    fn count_escapes(&mut self, text: &str, special: &[u8]) -> Result<(), String> {
+        self.escapes += text.bytes().filter(|b| special.contains(b)).count();
+        if self.escapes > MAX_ESCAPES {
+            return Err(format!(
+                "the body has more than {MAX_ESCAPES} characters that HTML writes as \
+                 references (`&`, `<`, `>`, and references such as `&amp;`)"
             ));
         }
         Ok(())

@@ -94,7 +94,7 @@ fn more_elements_than_the_limit_are_refused() {
     // The list and its items: the last item is one too many.
     let body = "- x\n".repeat(MAX_ELEMENTS);
     let e = refusal(&body);
-    assert!(e.rule.contains("more than 100000 elements"), "{}", e.rule);
+    assert!(e.rule.contains("more than 50000 elements"), "{}", e.rule);
     assert_eq!(e.line, MAX_ELEMENTS);
     let mut table = String::from("|a|b|\n|-|-|\n");
     table.push_str(&"|x|y|\n".repeat(MAX_ELEMENTS / 3 + 1));
@@ -104,6 +104,43 @@ fn more_elements_than_the_limit_are_refused() {
             .rule
             .contains("elements")
     );
+}
+
+#[test]
+fn text_cut_into_too_many_runs_is_refused() {
+    let lines = "a\n".repeat(MAX_TEXT_RUNS / 2 + 1);
+    let e = refusal(&lines);
+    assert!(
+        e.rule.contains("cut into more than 200000 runs"),
+        "{}",
+        e.rule
+    );
+    assert_eq!(e.line, MAX_TEXT_RUNS / 2 + 1);
+    assert!(check(&format!("{}\n", "\\*".repeat(MAX_TEXT_RUNS + 1))).is_err());
+    // Long lines of prose are few runs, however long the chapter.
+    let prose = "Practitioners must share information without delay.\n".repeat(20_000);
+    assert!(check(&prose).is_ok());
+}
+
+#[test]
+fn floods_of_characters_html_escapes_are_refused() {
+    let e = refusal(&format!("Intro.\n\n{}\n", "<&\"".repeat(MAX_ESCAPES)));
+    assert!(
+        e.rule
+            .contains("more than 50000 characters that HTML writes as references")
+    );
+    assert_eq!(e.line, 3);
+    assert!(check(&format!("{}\n", "&amp;&lt;".repeat(MAX_ESCAPES / 2 + 1))).is_err());
+    let alt = format!("![{}](x.png)\n", "\"".repeat(MAX_ESCAPES + 1));
+    assert!(check(&alt).is_err());
+    let url = format!(
+        "[a]: https://a.example/?{}\n\n{}",
+        "&".repeat(1000),
+        "[a] ".repeat(100)
+    );
+    assert!(check(&url).is_err());
+    // Prose quotes and apostrophes are no references.
+    assert!(check(&"The child's \"own words\" & more. ".repeat(10_000)).is_ok());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use similar::{ChangeTag, TextDiff};
 
-use super::{opening, section_key, sections, words};
+use super::{section_key, split, words};
 
 /// Whether a section is in both versions, and whether its words changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,12 +57,13 @@ const DIFF_TIMEOUT: Duration = Duration::from_millis(250);
 pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
     let split = |body: &str| -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let opening = opening(body).trim();
+        let (opening, sections) = split(body);
+        let opening = opening.trim();
         if !opening.is_empty() {
             out.push((OPENING.to_owned(), opening.to_owned()));
         }
         out.extend(
-            sections(body)
+            sections
                 .into_iter()
                 .map(|s| (s.heading, s.text.trim().to_owned())),
         );

@@ -6,7 +6,9 @@ mod sections;
 mod summary;
 pub mod words;
 
-pub use sections::{Section, SectionChanges, compare_sections, opening, section_key, sections};
+pub use sections::{
+    Section, SectionChanges, compare_sections, opening, section_key, sections, split,
+};
 
 use std::collections::HashMap;
 

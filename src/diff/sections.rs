@@ -14,6 +14,12 @@ pub struct Section<'a> {
 /// Cuts a Markdown body at its level-2 headings. Text before the first heading is not part
 /// of any section. Headings inside code blocks are not headings.
 pub fn sections(body: &str) -> Vec<Section<'_>> {
+    split(body).1
+}
+
+/// The text before a body's first level-2 heading ([`opening`]) and its sections
+/// ([`sections`]), from one reading of the body.
+pub fn split(body: &str) -> (&str, Vec<Section<'_>>) {
     let mut starts = Vec::new(); // (heading start, content start, heading text)
     let mut current: Option<(usize, String)> = None;
     for (event, range) in Parser::new(body).into_offset_iter() {
@@ -30,6 +36,7 @@ pub fn sections(body: &str) -> Vec<Section<'_>> {
             _ => {}
         }
     }
+    let opening = &body[..starts.first().map_or(body.len(), |first| first.0)];
     let mut out = Vec::with_capacity(starts.len());
     for (i, (_, content_start, heading)) in starts.iter().enumerate() {
         let end = starts.get(i + 1).map_or(body.len(), |next| next.0);
@@ -38,7 +45,7 @@ pub fn sections(body: &str) -> Vec<Section<'_>> {
             text: &body[*content_start..end],
         });
     }
-    out
+    (opening, out)
 }
 
 /// The text before a body's first level-2 heading (all of it when there is none).
@@ -151,6 +158,10 @@ mod tests {
         assert_eq!(headings, ["1. Introduction", "Setext"]);
         assert!(s[0].text.contains("Detail"));
         assert_eq!(s[1].text.trim(), "Last.");
+        let (before, cut) = split(body);
+        assert_eq!(before, opening(body));
+        assert_eq!(cut, s);
+        assert_eq!(split("No sections.\n").0, "No sections.\n");
     }
 
     #[test]
