@@ -7,6 +7,7 @@ mod ids;
 mod limits;
 mod manual;
 pub mod markdown;
+mod raw_html;
 pub mod source;
 
 pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};
