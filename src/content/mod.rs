@@ -9,6 +9,7 @@ mod manual;
 pub mod markdown;
 #[cfg(test)]
 mod props;
+mod raw_html;
 pub mod source;
 
 pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};
