@@ -37,14 +37,40 @@ pub struct HistoryEntry {
     pub summary: String,
 }
 
-/// A chapter's history up to one release, and where its text stood then.
+/// A chapter's history up to one release, and where its text stood then. Histories up to
+/// successive releases share their older entries: each release adds its own step only.
 #[derive(Debug, Clone, Default)]
 pub(super) struct HistoryUpTo {
-    /// Oldest first.
-    entries: Vec<HistoryEntry>,
+    /// The newest entry, which leads to the ones before.
+    entries: Option<Arc<Step>>,
     /// The release in which the chapter's text last changed, and that text's file;
     /// `None` while the chapter is absent.
     last: Option<(Release, StoredFile)>,
+}
+
+/// One entry of a history and the entries before it.
+#[derive(Debug)]
+struct Step {
+    entry: HistoryEntry,
+    before: Option<Arc<Step>>,
+}
+
+impl HistoryUpTo {
+    fn push(&mut self, entry: HistoryEntry) {
+        let before = self.entries.take();
+        self.entries = Some(Arc::new(Step { entry, before }));
+    }
+
+    /// The entries, newest first.
+    fn newest_first(&self) -> Vec<HistoryEntry> {
+        let mut entries = Vec::new();
+        let mut step = self.entries.as_deref();
+        while let Some(s) = step {
+            entries.push(s.entry.clone());
+            step = s.before.as_deref();
+        }
+        entries
+    }
 }
 
 impl Chapterhouse {
@@ -72,9 +98,7 @@ impl Chapterhouse {
             state = self.history_step(manual, id, state, release)?;
             lock(&self.histories.0).put(key(release), Arc::new(state.clone()));
         }
-        let mut entries = state.entries;
-        entries.reverse();
-        Ok(entries)
+        Ok(state.newest_first())
     }
 
     /// The history up to `release`, from the history up to the release before it.
@@ -94,7 +118,7 @@ impl Chapterhouse {
                 Some(chapter) => chapter,
                 None => self.read_file(manual, &file)?,
             };
-            state.entries.push(HistoryEntry {
+            state.push(HistoryEntry {
                 release: release.clone(),
                 previous: None,
                 note: note(release, &chapter),
@@ -110,7 +134,7 @@ impl Chapterhouse {
         };
         let old = self.read_file(manual, &old_file)?;
         if let Some(update) = diff::compare_chapter(&old, &chapter, None) {
-            state.entries.push(HistoryEntry {
+            state.push(HistoryEntry {
                 release: release.clone(),
                 previous: Some(before),
                 note: note(release, &chapter),

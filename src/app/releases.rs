@@ -154,7 +154,7 @@ impl Chapterhouse {
         let mut notes: BTreeMap<ChapterId, String> = BTreeMap::new();
         let first_note = from_index.map_or(0, |i| i + 1);
         for release in releases.iter().take(to_index + 1).skip(first_note) {
-            for (id, note) in &release.notes {
+            for (id, note) in release.notes.iter() {
                 notes
                     .entry(id.clone())
                     .and_modify(|n| {
@@ -165,7 +165,7 @@ impl Chapterhouse {
             }
         }
         if first_note > to_index {
-            notes = to.notes.clone();
+            notes = BTreeMap::clone(&to.notes);
         }
         self.assemble_notice(
             manual,

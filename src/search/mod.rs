@@ -135,13 +135,12 @@ pub struct SearchIndex {
     fields: Fields,
     glossary: Glossary,
     path: PathBuf,
-    /// Recent answers, keyed by the searcher generation they were found in (a commit
-    /// makes them stale by itself). `None` when caching is off.
-    results: Option<std::sync::Mutex<lru::LruCache<ResultKey, SearchResults>>>,
+    /// Recent answers of the newest searcher generation. `None` when caching is off.
+    results: Option<std::sync::Mutex<answer::Answers>>,
 }
 
-/// (searcher generation, query as cleaned, manual, date, limit)
-type ResultKey = (u64, String, Option<String>, NaiveDate, usize);
+/// (query as cleaned, manual, date, limit)
+type ResultKey = (String, Option<String>, NaiveDate, usize);
 
 impl SearchIndex {
     /// Opens the index at `dir`, creating it when missing. An index of another schema
@@ -182,7 +181,7 @@ impl SearchIndex {
             glossary,
             path: dir.to_owned(),
             results: std::num::NonZeroUsize::new(cached_results)
-                .map(|n| std::sync::Mutex::new(lru::LruCache::new(n))),
+                .map(|n| std::sync::Mutex::new(answer::Answers::new(n))),
         };
         search_index.indexed = std::sync::Mutex::new(search_index.state()?);
         Ok(search_index)

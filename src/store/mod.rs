@@ -280,7 +280,7 @@ impl Store {
                 name,
                 date,
                 revision: Revision(tag.target_id().to_string()),
-                notes,
+                notes: std::sync::Arc::new(notes),
                 publisher: tagger.as_ref().map(|t| t.to_string()).unwrap_or_default(),
                 published_at: tagger.map_or(0, |t| t.when().seconds()),
             });

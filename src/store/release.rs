@@ -17,8 +17,8 @@ pub struct Release {
     pub date: NaiveDate,
     /// The store revision (commit) the release fixes.
     pub revision: Revision,
-    /// Editor notes by chapter id.
-    pub notes: BTreeMap<ChapterId, String>,
+    /// Editor notes by chapter id (shared: a release is copied often, its notes never).
+    pub notes: std::sync::Arc<BTreeMap<ChapterId, String>>,
     /// Who published it, as `Name <email>`.
     pub publisher: String,
     /// When it was published (seconds since the epoch).
