@@ -29,6 +29,7 @@
 # CONNECTIONS (the attacker's, default 32), CARGO_TARGET_DIR (default target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 work=${BENCH_DIR:-target/bench-cachebust}
 busts=${BUSTS:-300}
 searches=${SEARCHES:-2000}
@@ -40,12 +41,6 @@ sample=$PWD/procedures
 limit_mb=300
 limit_ms=50
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-proc_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$1/status"; }
 
 for tool in curl python3; do
   command -v "$tool" >/dev/null || die "$tool is needed"
@@ -58,10 +53,7 @@ built=${CARGO_TARGET_DIR:-target}/release/chapterhouse
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 find "$work" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-# Its own link to the binary: a build into the same target folder meanwhile replaces the
-# file there, not this one.
-ln "$built" "$work/chapterhouse" 2>/dev/null || cp "$built" "$work/chapterhouse"
-bin=$work/chapterhouse
+link_binary "$built"
 notes=$work/notes.txt
 : >"$notes"
 note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
@@ -70,17 +62,6 @@ note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
 server_pid=""
 probe_pid=""
 attack_pid=""
-stop_pid() { # stop_pid PID: ends and reaps one process this script started
-  if [ -n "$1" ]; then
-    kill "$1" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$1" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
 cleanup() {
   stop_pid "$attack_pid"
   attack_pid=""
@@ -92,30 +73,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The server on a free port (--listen 127.0.0.1:0; the port is read from its first line of
-# output), default configuration, fresh data folder; waits for /healthz; sets $base.
-t=$(now)
-: >"$work/serve.out"
-CHAPTERHOUSE_LOG=warn "$bin" --data "$work/data" serve --listen 127.0.0.1:0 \
-  >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-addr=""
-for _ in $(seq 1200); do
-  addr=$(sed -n '1s|^chapterhouse listening on http://||p' "$work/serve.out" || true)
-  [ -n "$addr" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "the server exited before listening"; }
-  sleep 0.1
-done
-[ -n "$addr" ] || die "the server printed no address within 120 s"
-case $addr in 127.0.0.1:*) ;; *) die "the server listens on $addr, not 127.0.0.1" ;; esac
-base=http://$addr
-for _ in $(seq 600); do
-  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; die "the server exited"; }
-  sleep 0.1
-done
-curl -fsS -o /dev/null "$base/healthz" || die "$base/healthz does not answer"
-log "server pid $server_pid at $base answers /healthz after $(since "$t") s"
+start_server "$work/data"
 rss_start=$(proc_kb "$server_pid" VmRSS)
 hwm_start=$(proc_kb "$server_pid" VmHWM)
 

@@ -41,6 +41,7 @@
 # release build is, default target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 work=${BENCH_DIR:-target/bench-soak}
 duration=${DURATION:-300}
 warmup=${WARMUP:-20}
@@ -60,12 +61,6 @@ sample_every=5 # seconds between RSS samples
 # The stretch compared at each end of the run: a minute, or a third of a shorter run.
 window=$((duration >= 180 ? 60 : duration / 3))
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-proc_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$1/status"; }
 
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || die "$tool is needed"
@@ -78,10 +73,7 @@ built=${CARGO_TARGET_DIR:-target}/release/chapterhouse
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 find "$work" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-# The run uses its own link to the binary: a build into the same target folder meanwhile
-# (another worktree's) replaces the file there, not this one.
-ln "$built" "$work/chapterhouse" 2>/dev/null || cp "$built" "$work/chapterhouse"
-bin=$work/chapterhouse
+link_binary "$built"
 notes=$work/notes.txt # lines printed under the table
 : >"$notes"
 note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
@@ -90,18 +82,6 @@ note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
 server_pid=""
 publisher_pid=""
 wrk_pid=""
-stop_pid() { # stop_pid PID: ends and reaps one process this script started (SIGTERM; SIGKILL
-  # when it is still there after 10 s)
-  if [ -n "$1" ]; then
-    kill "$1" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$1" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
 cleanup() {
   stop_pid "$wrk_pid"
   wrk_pid=""
@@ -112,33 +92,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# start_server DATA: starts the server on a free port (--listen 127.0.0.1:0; the port is
-# read from its first line of output) with the default configuration, waits for /healthz;
-# sets $base.
-start_server() {
-  local data=$1 out=$work/serve.out err=$work/serve.err t addr=""
-  t=$(now)
-  : >"$out"
-  CHAPTERHOUSE_LOG=warn "$bin" --data "$data" serve --listen 127.0.0.1:0 >"$out" 2>"$err" &
-  server_pid=$!
-  for _ in $(seq 1200); do
-    addr=$(sed -n '1s|^chapterhouse listening on http://||p' "$out" || true)
-    [ -n "$addr" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited before listening"; }
-    sleep 0.1
-  done
-  [ -n "$addr" ] || die "the server printed no address within 120 s"
-  case $addr in 127.0.0.1:*) ;; *) die "the server listens on $addr, not 127.0.0.1" ;; esac
-  base=http://$addr
-  for _ in $(seq 600); do
-    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited"; }
-    sleep 0.1
-  done
-  curl -fsS -o /dev/null "$base/healthz" || die "$base/healthz does not answer"
-  log "server pid $server_pid at $base answers /healthz after $(since "$t") s"
-}
 
 # CPU accounting: jiffies used by the whole machine and by the processes of this benchmark.
 own_jiffies() {
