@@ -121,17 +121,8 @@ print(f"{len(work)} requests: {busts} of the largest page, {len(words)} searches
 EOF
 
 # --- the attack ---------------------------------------------------------------------------
-a=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat)
-sleep 1
-b=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat)
-busy_pct=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]
-  printf "%.0f", (d > 0 ? 100 * (1 - (y[1] - x[1]) / d) : 0) }')
-compilers=$(ps -eo comm= | grep -cxE 'rustc|cc1|cc1plus|ld|collect2|rust-lld|ld.lld' || true)
+busy_note "before the attack"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-log "before the attack: $busy_pct% CPU in use by others, $compilers compiler process(es), load average $load_before"
-if [ "$busy_pct" -ge 20 ] || [ "$compilers" -gt 0 ]; then
-  note "machine busy before the attack ($busy_pct% CPU in use by others, $compilers compiler process(es), load average $load_before)"
-fi
 started_at=$(date '+%Y-%m-%d %H:%M')
 python3 "$client_py" probe --base "$base" --out "$work/healthz.txt" --stop-file "$work/probe.stop" \
   --summary "$work/healthz.json" 2>"$work/probe.err" &

@@ -31,14 +31,18 @@ link_binary() {
   bin=$work/chapterhouse
 }
 
-# start_server DATA: starts `chapterhouse --data DATA serve` on a free port (--listen
-# 127.0.0.1:0; the address is read from its output), request logging off
-# (CHAPTERHOUSE_LOG=warn), and waits for /healthz; sets $server_pid and $base.
+# start_server DATA [OPTION...]: starts `chapterhouse [OPTION...] --data DATA serve` on a free
+# port (--listen 127.0.0.1:0; the address is read from its output), request logging off
+# (CHAPTERHOUSE_LOG=warn; other variables set before the call reach the server too), and
+# waits for /healthz; sets $server_pid and $base. Output goes to $work/${serve_name}.out
+# and .err (serve_name defaults to "serve").
 start_server() {
-  local data=$1 out=$work/serve.out err=$work/serve.err t addr=""
+  local data=$1 name=${serve_name:-serve} t addr=""
+  shift
+  local out=$work/$name.out err=$work/$name.err
   t=$(now)
   : >"$out"
-  CHAPTERHOUSE_LOG=warn "$bin" --data "$data" serve --listen 127.0.0.1:0 >"$out" 2>"$err" &
+  CHAPTERHOUSE_LOG=warn "$bin" "$@" --data "$data" serve --listen 127.0.0.1:0 >"$out" 2>"$err" &
   server_pid=$!
   for _ in $(seq 1200); do
     addr=$(sed -n 's|^chapterhouse listening on http://||p' "$out" | head -n 1 || true)

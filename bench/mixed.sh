@@ -36,6 +36,7 @@
 # corpus of the same size from an earlier run; each run works on a fresh copy of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 chapters=${1:-10000}
 releases=${2:-4}
 work=${BENCH_DIR:-target/bench-mixed}
@@ -54,12 +55,6 @@ cores=$(nproc)
 lua=$PWD/bench/mixed.lua
 editor_py=$PWD/bench/mixed_editor.py
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-proc_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$1/status"; }
 
 # --- tools --------------------------------------------------------------------------------
 missing=()
@@ -90,18 +85,6 @@ note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
 server_pid=""
 editor_pid=""
 wrk_pid=""
-stop_pid() { # stop_pid PID: ends and reaps one process this script started (SIGTERM; SIGKILL
-  # when it is still there after 10 s, e.g. a server that took the signal while starting)
-  if [ -n "$1" ]; then
-    kill "$1" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$1" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
 cleanup() {
   stop_pid "$wrk_pid"
   wrk_pid=""
@@ -113,32 +96,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server CONFIG DATA: starts the server on a free port (--listen 127.0.0.1:0; the port
-# is read from its first line of output), waits for /healthz; sets $base.
-start_server() {
-  local config=$1 data=$2 out=$work/serve.out err=$work/serve.err t addr=""
-  t=$(now)
-  : >"$out" # before the server starts: the loop below reads it at once
-  CHAPTERHOUSE_LOG=warn CHAPTERHOUSE__SEARCH__CACHED_RESULTS=0 CHAPTERHOUSE__DIGEST__ENABLED=false \
-    "$bin" --config "$config" --data "$data" serve --listen 127.0.0.1:0 >"$out" 2>"$err" &
-  server_pid=$!
-  for _ in $(seq 1200); do
-    addr=$(sed -n '1s|^chapterhouse listening on http://||p' "$out" || true)
-    [ -n "$addr" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited before listening"; }
-    sleep 0.1
-  done
-  [ -n "$addr" ] || die "the server printed no address within 120 s"
-  case $addr in 127.0.0.1:*) ;; *) die "the server listens on $addr, not 127.0.0.1" ;; esac
-  base=http://$addr
-  for _ in $(seq 600); do
-    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited"; }
-    sleep 0.1
-  done
-  curl -fsS -o /dev/null "$base/healthz" || die "$base/healthz does not answer"
-  log "server pid $server_pid at $base answers /healthz after $(since "$t") s"
-}
 
 # busy WHAT: notes other work on the machine just before a run (the figures then say
 # little): the share of CPU time used over one second by processes other than the server
@@ -245,7 +202,7 @@ printf '%s\n' "$token_out" | sed -n 1p >"$work/token"
 chmod 600 "$work/token"
 
 # --- the server and the pages -------------------------------------------------------------
-start_server "$work/empty.toml" "$data"
+CHAPTERHOUSE__SEARCH__CACHED_RESULTS=0 CHAPTERHOUSE__DIGEST__ENABLED=false start_server "$data" --config "$work/empty.toml"
 rss_start=$(proc_kb "$server_pid" VmRSS)
 curl -fsS "$base/api/v1/manuals/$manual/chapters" >"$work/chapters.json" ||
   die "GET /api/v1/manuals/$manual/chapters failed"

@@ -33,6 +33,7 @@
 # REUSE_CORPUS=1 (keep and reuse an imported corpus of the same size from an earlier run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 chapters=${1:-10000}
 releases=${2:-12}
 work=${BENCH_DIR:-target/bench-web}
@@ -49,13 +50,7 @@ cores=$(nproc)
 queries=$PWD/bench/web-queries.txt
 lua=$PWD/bench/web.lua
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-proc_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$1/status"; }
 
 # --- tools --------------------------------------------------------------------------------
 missing=()
@@ -106,30 +101,6 @@ stop_nginx() {
 trap 'stop_server; stop_nginx' EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME CONFIG DATA: starts the server on a free port (--listen 127.0.0.1:0;
-# the port is read from its first line of output), waits for /healthz; sets $base.
-start_server() {
-  local name=$1 config=$2 data=$3 out=$work/$1-serve.out err=$work/$1-serve.err t addr=""
-  t=$(now)
-  CHAPTERHOUSE_LOG=warn "$bin" --config "$config" --data "$data" serve --listen 127.0.0.1:0 \
-    >"$out" 2>"$err" &
-  server_pid=$!
-  for _ in $(seq 1200); do
-    addr=$(sed -n '1s|^chapterhouse listening on http://||p' "$out")
-    [ -n "$addr" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited before listening"; }
-    sleep 0.1
-  done
-  [ -n "$addr" ] || die "the server printed no address within 120 s"
-  base=http://$addr
-  for _ in $(seq 600); do
-    curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$err" >&2; die "the server exited"; }
-    sleep 0.1
-  done
-  curl -fsS -o /dev/null "$base/healthz" || die "$base/healthz does not answer"
-  log "server pid $server_pid at $base answers /healthz after $(since "$t") s"
-}
 
 # start_nginx NAME FILE URL_PATH: serves FILE at URL_PATH from a fresh root; sets $nginx_base.
 start_nginx() {
@@ -251,7 +222,7 @@ run_set() {
   local chapter_path=/manuals/$manual/chapters/$chapter
   local release_path=/manuals/$manual/releases/$release
   local page=$work/$set-chapter.html rss_start rss hwm anon mapped
-  start_server "$set" "$config" "$data"
+  serve_name=$set-serve start_server "$data" --config "$config"
   rss_start=$(proc_kb "$server_pid" VmRSS)
   check "$set" "$base$chapter_path" "$page" || true
   check "$set" "$base$release_path" "$work/$set-release.html" || true
