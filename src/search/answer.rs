@@ -2,11 +2,14 @@
 //! with typo tolerance when few are found; recent answers kept per index generation.
 
 use super::*;
+use collect::Pass;
 
 /// Fewer hits than this and typo tolerance is tried.
 const FEW_HITS: usize = 3;
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
+/// Longest passage of one paragraph handed to the snippet generator, in bytes.
+const WINDOW_BYTES: usize = 2 * SNIPPET_CHARS + 60;
 
 impl SearchIndex {
     /// Searches the chapters in force on `request.at`.
@@ -58,63 +61,17 @@ impl SearchIndex {
             glossary: &self.glossary,
             searcher,
         };
-        let at = schema::day(request.at);
-        let in_force: Vec<(Occur, Box<dyn Query>)> = vec![
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(self.fields.from, at)),
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Excluded(Term::from_field_i64(self.fields.to, at)),
-                    Bound::Unbounded,
-                )),
-            ),
-        ];
-        let filtered = |text: Box<dyn Query>, manual: Option<&ManualId>| -> BooleanQuery {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
-            clauses.extend(in_force.iter().map(|(o, q)| (*o, q.box_clone())));
-            if let Some(m) = manual {
-                let term = Term::from_field_text(self.fields.manual, m.as_str());
-                clauses.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                ));
-            }
-            BooleanQuery::new(clauses)
-        };
-
-        // One pass gives the count, the top hits and, without a manual filter, the counts
-        // per manual too. Typo tolerance reruns it only when the exact words found little.
+        let day = schema::day(request.at);
+        let manual = request.manual.as_ref().map(ManualId::as_str);
         let run = |text: &dyn Query| -> Result<Pass, SearchError> {
-            let facets_collector = || {
-                let mut c = FacetCollector::for_field("manual_facet");
-                c.add_facet("/");
-                c
-            };
-            let top = TopDocs::with_limit(limit).order_by_score();
-            let query = filtered(text.box_clone(), request.manual.as_ref());
-            let (hits, total, facets) = if request.manual.is_none() {
-                searcher.search(&query, &(top, Count, facets_collector()))?
-            } else {
-                let (hits, total) = searcher.search(&query, &(top, Count))?;
-                let facets =
-                    searcher.search(&filtered(text.box_clone(), None), &facets_collector())?;
-                (hits, total, facets)
-            };
-            let facets = facets
-                .get("/")
-                .map(|(facet, count)| (facet.to_path().join("/"), count))
-                .collect();
-            Ok(Pass {
-                hits,
-                total,
-                facets,
-            })
+            Ok(collect::run(
+                searcher,
+                &self.filters,
+                text,
+                day,
+                manual,
+                limit,
+            )?)
         };
         let mut text = builder.text_query(&user, &[]);
         let mut pass = run(&*text)?;
@@ -143,6 +100,7 @@ impl SearchIndex {
                 stems.push(t.to_owned());
             }
         });
+        let finder = Stems::new(&stems);
         let indexed = self
             .indexed
             .lock()
@@ -157,7 +115,7 @@ impl SearchIndex {
                     .unwrap_or_default()
             };
             let body = field(self.fields.body);
-            let passage = best_paragraphs(body, &stems);
+            let passage = best_paragraphs(body, &finder);
             let mut snippet = snippets.snippet(&passage);
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let html = if snippet.fragment().trim().is_empty() {
@@ -188,42 +146,80 @@ impl SearchIndex {
     }
 }
 
-/// One search's raw results.
-struct Pass {
-    hits: Vec<(f32, tantivy::DocAddress)>,
-    total: usize,
-    facets: BTreeMap<String, u64>,
+/// The query's stems, found in a body in one pass: as substrings, whatever their case.
+pub(super) struct Stems(Option<aho_corasick::AhoCorasick>);
+
+impl Stems {
+    pub(super) fn new(stems: &[String]) -> Stems {
+        let finder = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            // A few patterns over long bodies: the full DFA scans fastest.
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(stems.iter().filter(|s| !s.is_empty()))
+            .ok()
+            .filter(|f| f.patterns_len() > 0);
+        Stems(finder)
+    }
 }
 
 /// The paragraphs of a body most likely to hold the best passage: those where the query's
-/// stems occur most (as substrings of the lower-cased text), kept in their order. The
-/// snippet generator, which stems every word it reads, then works on a few paragraphs
-/// rather than on the whole chapter.
-fn best_paragraphs(body: &str, stems: &[String]) -> String {
+/// stems occur most (as substrings, whatever their case), kept in their order, each cut
+/// to a window around its first stem. The snippet generator, which stems every word it
+/// reads, then works on a few short passages rather than on the whole chapter.
+fn best_paragraphs(body: &str, stems: &Stems) -> String {
     const KEEP: usize = 3;
-    if stems.is_empty() {
+    let Some(finder) = &stems.0 else {
         return String::new();
-    }
-    let mut scored: Vec<(usize, usize)> = body
-        .lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let lower = line.to_lowercase();
-            let hits: usize = stems
-                .iter()
-                .map(|s| lower.matches(s.as_str()).count())
-                .sum();
-            (hits > 0).then_some((hits, i))
-        })
+    };
+    // Where each line starts, and per line its count of stems and its first one.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut keep: Vec<usize> = scored.into_iter().take(KEEP).map(|(_, i)| i).collect();
-    keep.sort_unstable();
-    let lines: Vec<&str> = body.lines().collect();
-    keep.into_iter()
-        .map(|i| lines[i])
+    let mut per_line: Vec<(usize, usize, usize)> = Vec::new(); // (line, hits, first)
+    for found in finder.find_iter(body) {
+        let line = starts.partition_point(|&s| s <= found.start()) - 1;
+        match per_line.last_mut() {
+            Some((l, hits, _)) if *l == line => *hits += 1,
+            _ => per_line.push((line, 1, found.start())),
+        }
+    }
+    per_line.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    per_line.truncate(KEEP);
+    per_line.sort_unstable();
+    per_line
+        .into_iter()
+        .map(|(line, _, first)| {
+            let end = starts.get(line + 1).map_or(body.len(), |&s| s - 1);
+            window(body, starts[line], end, first)
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// At most [`WINDOW_BYTES`] of `body[start..end]` around `first`, cut at char boundaries
+/// and, where it can be, at spaces.
+fn window(body: &str, start: usize, end: usize, first: usize) -> &str {
+    let line = body[start..end].trim_end_matches('\r');
+    if line.len() <= WINDOW_BYTES {
+        return line;
+    }
+    let at = first - start;
+    let mut from = at.saturating_sub(WINDOW_BYTES / 4);
+    while !line.is_char_boundary(from) {
+        from -= 1;
+    }
+    if let Some(space) = line[..from].rfind(' ').filter(|s| from - s < 40) {
+        from = space + 1;
+    }
+    let mut to = (from + WINDOW_BYTES).min(line.len());
+    while !line.is_char_boundary(to) {
+        to -= 1;
+    }
+    if let Some(space) = line[from..to].rfind(' ').filter(|s| to - (from + s) < 40) {
+        to = from + space;
+    }
+    &line[from..to]
 }
 
 /// The first words of a text, HTML-escaped, for a hit matched only by its title.
@@ -301,6 +297,29 @@ mod tests {
             at,
         };
         ((query.to_owned(), None, at, 10), results)
+    }
+
+    #[test]
+    fn the_best_paragraphs_are_kept_in_order_and_long_ones_cut_around_the_first_stem() {
+        let stems = Stems::new(&["bruis".to_owned(), "child".to_owned()]);
+        let long = format!(
+            "{} Bruising on a baby. {}",
+            "word ".repeat(400),
+            "more ".repeat(400)
+        );
+        let body = format!("Nothing here.\nA child with BRUISES, a child.\n{long}\nOne child.");
+        let passage = best_paragraphs(&body, &stems);
+        let lines: Vec<&str> = passage.lines().collect();
+        assert_eq!(lines.len(), 3, "{passage}");
+        assert_eq!(lines[0], "A child with BRUISES, a child.");
+        assert!(lines[1].contains("Bruising on a baby."), "{}", lines[1]);
+        assert!(lines[1].len() <= WINDOW_BYTES, "{}", lines[1].len());
+        assert!(!lines[1].starts_with(' ') && !lines[1].ends_with(' '));
+        assert_eq!(lines[2], "One child.");
+        assert_eq!(best_paragraphs(&body, &Stems::new(&[])), "");
+        // Cutting never splits a character.
+        let accents = format!("{}child{}", "é".repeat(800), "ü".repeat(800));
+        assert!(best_paragraphs(&accents, &stems).contains("child"));
     }
 
     #[test]

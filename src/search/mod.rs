@@ -3,8 +3,10 @@
 //! date. The only module that uses tantivy.
 
 mod answer;
+mod collect;
 #[cfg(test)]
 mod crash_tests;
+mod filter;
 mod glossary;
 #[cfg(test)]
 mod props;
@@ -17,18 +19,16 @@ pub use query::{MAX_QUERY_CHARS, UserQuery};
 pub use sync::IndexedState;
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::Query;
+use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::content::ManualId;
 use crate::store::StoreError;
@@ -137,6 +137,8 @@ pub struct SearchIndex {
     path: PathBuf,
     /// Recent answers of the newest searcher generation. `None` when caching is off.
     results: Option<std::sync::Mutex<answer::Answers>>,
+    /// What searches keep of the segments: the documents in force on a day, their manuals.
+    filters: filter::Filters,
 }
 
 /// (query as cleaned, manual, date, limit)
@@ -182,6 +184,7 @@ impl SearchIndex {
             path: dir.to_owned(),
             results: std::num::NonZeroUsize::new(cached_results)
                 .map(|n| std::sync::Mutex::new(answer::Answers::new(n))),
+            filters: filter::Filters::default(),
         };
         search_index.indexed = std::sync::Mutex::new(search_index.state()?);
         Ok(search_index)
