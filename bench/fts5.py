@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The SQLite FTS5 side of bench/search.sh, and the query set both engines run.
+"""The SQLite FTS5 side of bench/search.sh, and the query set that every engine there runs.
 
     python3 bench/fts5.py queries --corpus DIR --out FILE [--count 200] [--seed 47]
     python3 bench/fts5.py run --corpus DIR --db FILE --queries FILE

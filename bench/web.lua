@@ -4,6 +4,9 @@
 --   wrk ... -s bench/web.lua URL -- PREFIX QUERIES_FILE   cycle through the queries in
 --       QUERIES_FILE (one a line; blank lines and lines starting with # skipped), asking
 --       for PREFIX .. urlencode(query), e.g. PREFIX = /api/v1/search?q=
+--   wrk ... -s bench/web.lua URL -- PATHS_FILE           cycle through the URL paths in
+--       PATHS_FILE (one a line, query string included and already encoded, asked as they
+--       are; written by bench/typesense.py paths)
 --
 -- Either way done() prints one line for bench/web.sh to pick up:
 --   WEBBENCH requests=N duration_us=N rps=F p50_ms=F p90_ms=F p99_ms=F max_ms=F
@@ -26,13 +29,18 @@ end
 
 function init(args)
   local prefix, file = args[1], args[2]
-  if prefix == nil or file == nil then
+  if prefix == nil then
     return
+  end
+  if file == nil then
+    -- One argument: a file of ready paths.
+    file, prefix = prefix, nil
   end
   for line in io.lines(file) do
     line = line:gsub("^%s+", ""):gsub("%s+$", "")
     if line ~= "" and line:sub(1, 1) ~= "#" then
-      paths[#paths + 1] = wrk.format("GET", prefix .. urlencode(line))
+      local path = prefix and (prefix .. urlencode(line)) or line
+      paths[#paths + 1] = wrk.format("GET", path)
     end
   end
   if #paths == 0 then

