@@ -180,6 +180,36 @@ pub fn body(extra: &str) -> String {
     )
 }
 
+/// Starts `chapterhouse serve` on a free port over `ws` (logging at `log`), waits for the
+/// line that says where; the process, its address and a client that follows no redirects.
+pub fn spawn_server(ws: &Workspace, log: &str) -> (Child, String, reqwest::blocking::Client) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+        .arg("--config")
+        .arg(&ws.config)
+        .arg("--data")
+        .arg(&ws.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CHAPTERHOUSE_LOG", log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("chapterhouse listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (child, base, client)
+}
+
 /// `chapterhouse serve` on a free port over a workspace, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -210,30 +240,7 @@ impl Answer {
 
 impl Server {
     pub fn start(ws: Workspace) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
-            .arg("--config")
-            .arg(&ws.config)
-            .arg("--data")
-            .arg(&ws.data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("CHAPTERHOUSE_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("chapterhouse listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        let client = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let (child, base, client) = spawn_server(&ws, "warn");
         Server {
             child,
             base,

@@ -1,10 +1,9 @@
 //! A `chapterhouse serve` that can be killed and started again over the same workspace, and
 //! a publisher's two requests to it: a chapter change, then a release.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
-use crate::support::Workspace;
+use crate::support::{Workspace, spawn_server};
 
 /// The server process, killed when dropped.
 pub struct Serving {
@@ -22,30 +21,7 @@ pub struct Api {
 impl Serving {
     /// Starts the server on a free port and waits for the line that says where.
     pub fn start(ws: &Workspace) -> Serving {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
-            .arg("--config")
-            .arg(&ws.config)
-            .arg("--data")
-            .arg(&ws.data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("CHAPTERHOUSE_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("chapterhouse listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        let client = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let (child, base, client) = spawn_server(ws, "error");
         Serving {
             child,
             api: Api { base, client },
