@@ -6,6 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::words::join_dotted;
+
 /// Entries of `config/glossary.toml`, each a set of forms that mean the same thing.
 #[derive(Debug, Clone, Default)]
 pub struct Glossary {
@@ -19,9 +21,11 @@ struct GlossaryToml {
     terms: BTreeMap<String, Vec<String>>,
 }
 
-/// Lower-case words of a text, split at anything that is not a letter or digit.
+/// Lower-case words of a text, split at anything that is not a letter or digit, dotted
+/// acronyms and section numbers joined ("s.47" is "s47").
 pub fn normalise(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    join_dotted(text)
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
@@ -121,6 +125,14 @@ mod tests {
             [words("dnacpr")]
         );
         assert_eq!(g.alternatives(&words("Section 47 enquiry")), [words("s47")]);
+        assert_eq!(
+            g.alternatives(&words("s.47 timescales")),
+            [words("section 47")]
+        );
+        assert_eq!(
+            g.alternatives(&words("L.A.D.O.")),
+            [words("local authority designated officer")]
+        );
         assert!(g.alternatives(&words("neglect")).is_empty());
         assert!(g.knows_word("lado"));
     }

@@ -11,13 +11,13 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, TantivyDocument};
 
-use super::words::{british, family};
+use super::words::{QUESTION_WORDS, british, family};
 use crate::content::{Chapter, ManualId, markdown};
 
 /// English words in British spelling, stemmed: "bruises" finds "bruising", "behavior"
 /// finds "behaviour".
 pub const STEMMED: &str = "en_stem";
-/// Query words with English stop words left out, stemmed.
+/// Query words with English stop words and question words left out, stemmed.
 pub const QUERY: &str = "en_query";
 /// Lower-cased words in British spelling, not stemmed: what typo tolerance compares
 /// against.
@@ -159,6 +159,9 @@ pub fn register_analyzers(index: &Index) {
         QUERY,
         base()
             .filter(StopWordFilter::new(Language::English).expect("English stop words"))
+            .filter(StopWordFilter::remove(
+                QUESTION_WORDS.iter().map(|w| (*w).to_owned()),
+            ))
             .filter(stemmer)
             .filter(families)
             .build(),
