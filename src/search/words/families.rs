@@ -53,18 +53,7 @@ pub fn family(stem: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
-
-    /// The stem the index's analyzers give a word.
-    fn stem(word: &str) -> String {
-        let (stemmer, families) = crate::search::schema::stems();
-        let mut analyzer = TextAnalyzer::builder(RawTokenizer::default())
-            .filter(stemmer)
-            .filter(families)
-            .build();
-        let mut stream = analyzer.token_stream(word);
-        stream.next().map_or_else(String::new, |t| t.text.clone())
-    }
+    use crate::search::words::stem;
 
     #[test]
     fn the_words_of_a_family_share_a_stem() {

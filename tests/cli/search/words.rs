@@ -1,5 +1,6 @@
 //! `search`: the words practitioners type that the manuals write otherwise: American
-//! spellings; and an index written under older analyzers rebuilt.
+//! spellings, question words, dotted acronyms, everyday phrasings; and an index written
+//! under older analyzers rebuilt.
 
 use super::{ids, search};
 use crate::support::{Workspace, chapter};
@@ -29,6 +30,42 @@ fn american_spellings_find_british_words_and_back() {
         assert_eq!(ids(&search(&ws, &[q]))[..1], ["m/uk"], "{q}");
     }
     assert_eq!(ids(&search(&ws, &["colour"])), ["m/us"]);
+}
+
+#[test]
+fn question_words_dotted_acronyms_and_everyday_phrasings_find_what_is_sought() {
+    let ws = Workspace::new();
+    let s1 = ws.snapshot(
+        "s1",
+        &[
+            (
+                "dnacpr.md",
+                &chapter(
+                    "Do Not Attempt Resuscitation",
+                    "Who should decide, and when.\n",
+                ),
+            ),
+            (
+                "referral.md",
+                &chapter("Referrals", "Make a referral to children's social care.\n"),
+            ),
+            ("s47.md", &chapter("Enquiries", "Section 47 enquiries.\n")),
+            (
+                "ulcers.md",
+                &chapter("Pressure Ulcers", "Categories of pressure ulcer.\n"),
+            ),
+        ],
+    );
+    ws.import(&s1, "r1", "2024-01-01").ok();
+    let cases = [
+        ("how do I make a referral to social services", "m/referral"),
+        ("what should I do", "m/dnacpr"),
+        ("s.47", "m/s47"),
+        ("bed sores", "m/ulcers"),
+    ];
+    for (q, want) in cases {
+        assert_eq!(ids(&search(&ws, &[q]))[0], want, "{q}");
+    }
 }
 
 #[test]
