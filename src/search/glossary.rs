@@ -1,30 +1,92 @@
 //! The domain glossary: acronyms and terms of the field with what they stand for, applied
-//! to queries in both directions.
+//! to queries in both directions, and everyday phrasings with the terms the manuals use
+//! for them ("bed sores" for pressure ulcers), applied one way.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
+use super::words::{british, join_dotted, stem};
+
 /// Entries of `config/glossary.toml`, each a set of forms that mean the same thing.
 #[derive(Debug, Clone, Default)]
 pub struct Glossary {
-    /// Each entry's forms as lower-case word sequences; the first is the key.
-    entries: Vec<Vec<Vec<String>>>,
+    entries: Vec<Entry>,
+}
+
+/// Forms that mean the same thing. A query holding one of the first `asked_by` forms is
+/// also searched for the others: all of them for a term, only the everyday phrasing for a
+/// phrase (a query for "pressure ulcers" is not one for "bed sores").
+#[derive(Debug, Clone)]
+struct Entry {
+    forms: Vec<Form>,
+    asked_by: usize,
+}
+
+/// One way of saying a thing: its words as written (lower-case), and as matched. A word
+/// alone (an acronym, mostly) is matched as it is spelt; the words of a longer form by
+/// their stems, so that "bed sore" is "bed sores". American spellings are folded.
+#[derive(Debug, Clone, PartialEq)]
+struct Form {
+    words: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl Form {
+    fn new(text: &str) -> Form {
+        let words = normalise(text);
+        let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+        let keys = if folded.len() == 1 {
+            folded
+        } else {
+            folded.iter().map(|w| stem(w)).collect()
+        };
+        Form { words, keys }
+    }
+
+    fn is_in(&self, query: &QueryKeys) -> bool {
+        match self.keys.as_slice() {
+            [word] => query.folded.contains(word),
+            keys => contains_run(&query.stemmed, keys),
+        }
+    }
+}
+
+/// A query's words as forms are matched against them.
+struct QueryKeys {
+    folded: Vec<String>,
+    stemmed: Vec<String>,
+}
+
+impl QueryKeys {
+    fn new(words: &[String]) -> QueryKeys {
+        let folded: Vec<String> = words.iter().map(|w| fold(&w.to_lowercase())).collect();
+        let stemmed = folded.iter().map(|w| stem(w)).collect();
+        QueryKeys { folded, stemmed }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GlossaryToml {
     terms: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    phrases: BTreeMap<String, Vec<String>>,
 }
 
-/// Lower-case words of a text, split at anything that is not a letter or digit.
+/// Lower-case words of a text, split at anything that is not a letter or digit, dotted
+/// acronyms and section numbers joined ("s.47" is "s47").
 pub fn normalise(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    join_dotted(text)
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
+}
+
+fn fold(word: &str) -> String {
+    british(word).unwrap_or_else(|| word.to_owned())
 }
 
 impl Glossary {
@@ -32,13 +94,21 @@ impl Glossary {
     pub fn parse(text: &str) -> Result<Glossary, String> {
         let parsed: GlossaryToml = toml::from_str(text).map_err(|e| e.message().to_owned())?;
         let mut entries = Vec::new();
-        for (key, expansions) in parsed.terms {
-            let mut forms = vec![normalise(&key)];
-            forms.extend(expansions.iter().map(|e| normalise(e)));
-            forms.retain(|f| !f.is_empty());
-            forms.dedup();
-            if forms.len() > 1 {
-                entries.push(forms);
+        let tables = [(parsed.terms, false), (parsed.phrases, true)];
+        for (table, one_way) in tables {
+            for (key, expansions) in table {
+                let mut forms = vec![Form::new(&key)];
+                for expansion in &expansions {
+                    let form = Form::new(expansion);
+                    if !form.words.is_empty() && !forms.contains(&form) {
+                        forms.push(form);
+                    }
+                }
+                if forms[0].words.is_empty() || forms.len() < 2 {
+                    continue;
+                }
+                let asked_by = if one_way { 1 } else { forms.len() };
+                entries.push(Entry { forms, asked_by });
             }
         }
         Ok(Glossary { entries })
@@ -62,28 +132,33 @@ impl Glossary {
 
     /// For a query's words, the other forms of every glossary entry one of whose forms
     /// appears in the query as consecutive words: "DNACPR" gives "do not attempt
-    /// cardiopulmonary resuscitation", and the reverse.
+    /// cardiopulmonary resuscitation", and the reverse; "bed sores" gives "pressure ulcers".
     pub fn alternatives(&self, query_words: &[String]) -> Vec<Vec<String>> {
+        let query = QueryKeys::new(query_words);
         let mut out: Vec<Vec<String>> = Vec::new();
-        for forms in &self.entries {
-            let Some(found) = forms.iter().position(|f| contains_run(query_words, f)) else {
+        for entry in &self.entries {
+            let asked = &entry.forms[..entry.asked_by];
+            let Some(found) = asked.iter().position(|f| f.is_in(&query)) else {
                 continue;
             };
-            for (i, form) in forms.iter().enumerate() {
-                if i != found && !contains_run(query_words, form) && !out.contains(form) {
-                    out.push(form.clone());
+            for (i, form) in entry.forms.iter().enumerate() {
+                if i != found && !form.is_in(&query) && !out.contains(&form.words) {
+                    out.push(form.words.clone());
                 }
             }
         }
         out
     }
 
-    /// True when a word is one of the glossary's single-word forms (an acronym, usually):
-    /// those are never "corrected" as typos.
+    /// True when a word is a word of the glossary's forms: an acronym, or a word of an
+    /// everyday phrasing ("magic" of "black magic"). Those are never "corrected" as typos.
     pub fn knows_word(&self, word: &str) -> bool {
-        self.entries
-            .iter()
-            .any(|forms| forms.iter().any(|f| f.len() == 1 && f[0] == word))
+        let word = fold(&word.to_lowercase());
+        self.entries.iter().any(|e| {
+            e.forms
+                .iter()
+                .any(|f| f.words.iter().any(|w| fold(w) == word))
+        })
     }
 }
 
@@ -98,7 +173,9 @@ mod tests {
     fn glossary() -> Glossary {
         Glossary::parse(
             "[terms]\n\"DNACPR\" = [\"do not attempt cardiopulmonary resuscitation\"]\n\
-             \"s47\" = [\"section 47\"]\n\"LADO\" = [\"local authority designated officer\"]\n",
+             \"s47\" = [\"section 47\"]\n\"LADO\" = [\"local authority designated officer\"]\n\
+             \"HBV\" = [\"honour based violence\"]\n\
+             [phrases]\n\"bed sores\" = [\"pressure ulcers\"]\n",
         )
         .unwrap()
     }
@@ -123,11 +200,40 @@ mod tests {
         assert_eq!(g.alternatives(&words("Section 47 enquiry")), [words("s47")]);
         assert!(g.alternatives(&words("neglect")).is_empty());
         assert!(g.knows_word("lado"));
+        assert!(g.knows_word("sores"), "a word of an everyday phrasing");
+    }
+
+    #[test]
+    fn dotted_and_american_forms_are_the_same_words() {
+        let g = glossary();
+        assert_eq!(
+            g.alternatives(&words("s.47 timescales")),
+            [words("section 47")]
+        );
+        assert_eq!(
+            g.alternatives(&words("L.A.D.O.")),
+            [words("local authority designated officer")]
+        );
+        assert_eq!(
+            g.alternatives(&words("honor based violence")),
+            [words("hbv")]
+        );
+    }
+
+    #[test]
+    fn an_everyday_phrasing_finds_the_term_but_not_the_reverse() {
+        let g = glossary();
+        assert_eq!(
+            g.alternatives(&words("a bed sore")),
+            [words("pressure ulcers")]
+        );
+        assert!(g.alternatives(&words("pressure ulcers")).is_empty());
     }
 
     #[test]
     fn a_broken_glossary_is_refused() {
         assert!(Glossary::parse("[terms]\nx = 3\n").is_err());
         assert!(Glossary::parse("words = []\n").is_err());
+        assert!(Glossary::parse("[terms]\n[phrases]\nx = [1]\n").is_err());
     }
 }

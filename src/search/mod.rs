@@ -13,6 +13,7 @@ mod props;
 mod query;
 mod schema;
 mod sync;
+mod words;
 
 pub use glossary::{Glossary, normalise as glossary_words};
 pub use query::{MAX_QUERY_CHARS, UserQuery};

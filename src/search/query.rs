@@ -12,6 +12,7 @@ use tantivy::{Index, Searcher, Term};
 
 use super::glossary::{Glossary, normalise};
 use super::schema::{self, Fields, QUERY, STEMMED};
+use super::words::join_dotted;
 
 /// Queries longer than this are cut: nobody types more, and it bounds the work.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -55,8 +56,9 @@ pub struct UserQuery {
 }
 
 impl UserQuery {
-    /// Splits a query into plain words and `"quoted phrases"`. An unpaired quote is
-    /// ignored; operators and field syntax are just words.
+    /// Splits a query into plain words and `"quoted phrases"`, dotted acronyms and
+    /// section numbers joined ("s.47" is "s47"). An unpaired quote is ignored; operators
+    /// and field syntax are just words.
     pub fn parse(input: &str) -> UserQuery {
         let cleaned: String = input
             .chars()
@@ -68,11 +70,12 @@ impl UserQuery {
             text: text.clone(),
             ..UserQuery::default()
         };
-        let quotes = text.matches('"').count();
+        let searched = join_dotted(&text);
+        let quotes = searched.matches('"').count();
         let mut in_phrase = false;
         // With an odd number of quotes, the last one is unpaired and ignored.
         let mut quotes_left = quotes - quotes % 2;
-        for (i, part) in text.split('"').enumerate() {
+        for (i, part) in searched.split('"').enumerate() {
             if i > 0 && quotes_left > 0 {
                 in_phrase = !in_phrase;
                 quotes_left -= 1;
@@ -344,6 +347,14 @@ mod tests {
         let q = UserQuery::parse(&long);
         assert!(q.text.chars().count() <= MAX_QUERY_CHARS);
         assert_eq!(q.words.len(), MAX_CLAUSES);
+    }
+
+    #[test]
+    fn dotted_acronyms_and_section_numbers_are_one_word() {
+        let q = UserQuery::parse("f.g.m. and \"s. 47\" at s.42");
+        assert_eq!(q.words, ["fgm", "and", "at", "s42"]);
+        assert_eq!(q.phrases, ["s47"]);
+        assert_eq!(q.text, "f.g.m. and \"s. 47\" at s.42", "echoed as typed");
     }
 
     #[test]

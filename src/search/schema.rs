@@ -7,17 +7,20 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    WhitespaceTokenizer,
+    Token, TokenFilter, TokenStream, Tokenizer, WhitespaceTokenizer,
 };
 use tantivy::{Index, TantivyDocument};
 
+use super::words::{QUESTION_WORDS, british, family};
 use crate::content::{Chapter, ManualId, markdown};
 
-/// English words, stemmed: "bruises" finds "bruising".
+/// English words in British spelling, stemmed: "bruises" finds "bruising", "behavior"
+/// finds "behaviour".
 pub const STEMMED: &str = "en_stem";
-/// Query words with English stop words left out, stemmed.
+/// Query words with English stop words and question words left out, stemmed.
 pub const QUERY: &str = "en_query";
-/// Lower-cased words, not stemmed: what typo tolerance compares against.
+/// Lower-cased words in British spelling, not stemmed: what typo tolerance compares
+/// against.
 pub const PLAIN: &str = "en_plain";
 /// Already-analysed word pairs, separated by spaces.
 pub const PAIRS: &str = "word_pairs";
@@ -108,16 +111,23 @@ impl Fields {
     }
 }
 
-/// Words as every analyzer first sees them.
+/// Words as every analyzer first sees them: lower case, American spellings made British.
 fn base() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
+        .filter(Rewrite(british))
+}
+
+/// English stems, with the word families the stemmer leaves apart put together.
+pub fn stems() -> (Stemmer, Rewrite) {
+    (Stemmer::new(Language::English), Rewrite(family))
 }
 
 /// The analyzer of titles, headings, tags and bodies.
 fn stemmed_analyzer() -> TextAnalyzer {
-    base().filter(Stemmer::new(Language::English)).build()
+    let (stemmer, families) = stems();
+    base().filter(stemmer).filter(families).build()
 }
 
 /// The pairs of neighbouring stemmed words of `text`, each written `first_second`.
@@ -144,14 +154,77 @@ pub fn register_analyzers(index: &Index) {
         PAIRS,
         TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
     );
+    let (stemmer, families) = stems();
     index.tokenizers().register(
         QUERY,
         base()
             .filter(StopWordFilter::new(Language::English).expect("English stop words"))
-            .filter(Stemmer::new(Language::English))
+            .filter(StopWordFilter::remove(
+                QUESTION_WORDS.iter().map(|w| (*w).to_owned()),
+            ))
+            .filter(stemmer)
+            .filter(families)
             .build(),
     );
     index.tokenizers().register(PLAIN, base().build());
+}
+
+/// A token filter that rewrites the words a function knows another form of, and leaves
+/// the others as they are.
+#[derive(Clone, Copy)]
+pub struct Rewrite(pub fn(&str) -> Option<String>);
+
+impl TokenFilter for Rewrite {
+    type Tokenizer<T: Tokenizer> = Rewriting<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> Rewriting<T> {
+        Rewriting {
+            inner,
+            rewrite: self.0,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Rewriting<T> {
+    inner: T,
+    rewrite: fn(&str) -> Option<String>,
+}
+
+impl<T: Tokenizer> Tokenizer for Rewriting<T> {
+    type TokenStream<'a> = RewritingStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        RewritingStream {
+            tail: self.inner.token_stream(text),
+            rewrite: self.rewrite,
+        }
+    }
+}
+
+pub struct RewritingStream<T> {
+    tail: T,
+    rewrite: fn(&str) -> Option<String>,
+}
+
+impl<T: TokenStream> TokenStream for RewritingStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        if let Some(other) = (self.rewrite)(&self.tail.token().text) {
+            self.tail.token_mut().text = other;
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// A date as the index stores it.

@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use crate::support::{Workspace, body, chapter};
 
+mod words;
+
 fn search(ws: &Workspace, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["search"];
     all.extend_from_slice(args);
