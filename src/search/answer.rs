@@ -78,12 +78,12 @@ impl SearchIndex {
         let mut text = builder.text_query(&user, &[]);
         let mut pass = run(&*text)?;
         let mut fuzzy = false;
-        if pass.total < FEW_HITS {
+        if pass.total < FEW_HITS || builder.has_unknown_words(&user) {
             let corrections = builder.corrections(&user)?;
             if !corrections.is_empty() {
                 let tolerant = builder.text_query(&user, &corrections);
                 let tolerant_pass = run(&*tolerant)?;
-                if tolerant_pass.total > pass.total {
+                if tolerant_pass.total >= pass.total {
                     text = tolerant;
                     pass = tolerant_pass;
                     fuzzy = true;

@@ -1,10 +1,8 @@
 //! From what a practitioner typed to a tantivy query: quoted phrases and plain words, the
-//! glossary's other forms, typo tolerance. Every input gives a query; none is an error.
+//! glossary's other forms, neighbouring words (`nearby`), words run together and typo
+//! tolerance (`tolerance`). Every input gives a query; none is an error.
 
-use std::collections::HashMap;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -13,6 +11,9 @@ use tantivy::{Index, Searcher, Term};
 use super::glossary::{Glossary, normalise};
 use super::schema::{self, Fields, QUERY, STEMMED};
 use super::words::join_dotted;
+
+mod nearby;
+mod tolerance;
 
 /// Queries longer than this are cut: nobody types more, and it bounds the work.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -227,7 +228,8 @@ impl QueryBuilder<'_> {
             .phrases
             .iter()
             .cloned()
-            .chain(forms.iter().map(|form| form.join(" ")));
+            .chain(forms.iter().map(|form| form.join(" ")))
+            .chain(self.compounds(query));
         for phrase in phrases {
             for (_, token) in self.tokens(QUERY, &phrase) {
                 let term = Term::from_field_text(self.fields.body, &token);
@@ -256,13 +258,19 @@ impl QueryBuilder<'_> {
                 clauses.extend(self.term_per_field(&token));
             }
         }
+        clauses.extend(self.neighbours(query).map(|q| (Occur::Should, q)));
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
             clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
         }
-        for form in self.glossary.alternatives(&query.all_words()) {
+        let forms = self.glossary.alternatives(&query.all_words());
+        for form in forms.iter().map(|f| f.join(" ")) {
+            clauses.extend(self.phrase_clause(&form, 1.0).map(|q| (Occur::Should, q)));
+            clauses.extend(self.loose_clause(&form).map(|q| (Occur::Should, q)));
+        }
+        for compound in self.compounds(query) {
             clauses.extend(
-                self.phrase_clause(&form.join(" "), 1.0)
+                self.phrase_clause(&compound, 1.0)
                     .map(|q| (Occur::Should, q)),
             );
         }
@@ -273,45 +281,6 @@ impl QueryBuilder<'_> {
             }
         }
         Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// Likely spellings of the query's words of five letters or more that appear nowhere
-    /// in the manuals: for each, the indexed word within one edit (two for words of eight
-    /// letters or more) that the most chapters use.
-    pub fn corrections(&self, query: &UserQuery) -> Result<Vec<String>, tantivy::TantivyError> {
-        let searcher = self.searcher;
-        let mut out = Vec::new();
-        for word in &query.words {
-            let lower = word.to_lowercase();
-            let letters = lower.chars().count();
-            if letters < 5
-                || !lower.chars().all(char::is_alphabetic)
-                || self.glossary.knows_word(&lower)
-            {
-                continue;
-            }
-            let term = Term::from_field_text(self.fields.plain, &lower);
-            if searcher.doc_freq(&term)? > 0 {
-                continue;
-            }
-            let distance = if letters >= 8 { 2 } else { 1 };
-            let fuzzy = FuzzyTermQuery::new(term, distance, true);
-            let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
-            for segment in searcher.segment_readers() {
-                let inverted = segment.inverted_index(self.fields.plain)?;
-                let mut stream = inverted.terms().search(fuzzy.automaton()?).into_stream()?;
-                while stream.advance() {
-                    *counts.entry(stream.key().to_vec()).or_default() +=
-                        u64::from(stream.value().doc_freq);
-                }
-            }
-            let best = counts
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-                .and_then(|(bytes, _)| String::from_utf8(bytes).ok());
-            out.extend(best);
-        }
-        Ok(out)
     }
 }
 

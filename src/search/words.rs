@@ -1,8 +1,7 @@
 //! The words of a query as a practitioner types them, made into the words the manuals
 //! write: question words set aside, dotted acronyms and section numbers joined ("s.47",
-//! "L.A.D.O."); and, in chapters and queries alike, American spellings made British
-//! (`spelling`) and the word families the English stemmer leaves apart put together
-//! (`families`).
+//! "L.A.D.O."), and words run together or spelt apart ("multiagency", "well being") put
+//! the way the index holds them.
 
 use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
 
@@ -111,6 +110,20 @@ pub fn stem(word: &str) -> String {
         .map_or_else(|| word.to_owned(), |token| token.text.clone())
 }
 
+/// Ways of reading a word as two words side by side ("multiagency" as "multi agency",
+/// "section47" as "section 47"), longest first part first. Parts are at least one letter
+/// (as in "e safety") and the second at least two.
+pub fn splits(word: &str) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = word
+        .char_indices()
+        .skip(1)
+        .map(|(i, _)| word.split_at(i))
+        .filter(|(_, second)| second.chars().count() >= 2)
+        .collect();
+    out.reverse();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +167,20 @@ mod tests {
             let expected = if text == "e.g" { "eg" } else { text };
             assert_eq!(join_dotted(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_word_splits_every_way() {
+        assert_eq!(
+            splits("esafety"),
+            [
+                ("esafe", "ty"),
+                ("esaf", "ety"),
+                ("esa", "fety"),
+                ("es", "afety"),
+                ("e", "safety")
+            ]
+        );
+        assert!(splits("ab").is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! `search`: the words practitioners type that the manuals write otherwise: American
-//! spellings, question words, dotted acronyms, everyday phrasings; and an index written
-//! under older analyzers rebuilt.
+//! spellings, words run together or apart, question words, dotted acronyms, everyday
+//! phrasings, misspellings; and an index written under older analyzers rebuilt.
 
 use super::{ids, search};
 use crate::support::{Workspace, chapter};
@@ -30,6 +30,37 @@ fn american_spellings_find_british_words_and_back() {
         assert_eq!(ids(&search(&ws, &[q]))[..1], ["m/uk"], "{q}");
     }
     assert_eq!(ids(&search(&ws, &["colour"])), ["m/us"]);
+}
+
+#[test]
+fn words_run_together_or_spelt_apart_find_the_chapter() {
+    let ws = Workspace::new();
+    let s1 = ws.snapshot(
+        "s1",
+        &[
+            (
+                "joint.md",
+                &chapter(
+                    "Joint Working",
+                    "Multi-agency meetings about self-neglect.\n",
+                ),
+            ),
+            (
+                "well.md",
+                &chapter("Staff Support", "Supervision supports wellbeing.\n"),
+            ),
+            (
+                "other.md",
+                &chapter("Other", "Agency meetings about many things.\n"),
+            ),
+        ],
+    );
+    ws.import(&s1, "r1", "2024-01-01").ok();
+    for q in ["multiagency meetings", "selfneglect"] {
+        assert_eq!(ids(&search(&ws, &[q]))[0], "m/joint", "{q}");
+    }
+    assert_eq!(ids(&search(&ws, &["well being"]))[0], "m/well");
+    assert_eq!(search(&ws, &["multiagency meetings"])["fuzzy"], false);
 }
 
 #[test]
@@ -66,6 +97,28 @@ fn question_words_dotted_acronyms_and_everyday_phrasings_find_what_is_sought() {
     for (q, want) in cases {
         assert_eq!(ids(&search(&ws, &[q]))[0], want, "{q}");
     }
+}
+
+#[test]
+fn misspelt_words_among_words_spelt_right_are_searched_as_meant() {
+    let ws = Workspace::new();
+    let s1 = ws.snapshot(
+        "s1",
+        &[
+            (
+                "cuckooing.md",
+                &chapter("Cuckooing", "When a home is taken over.\n"),
+            ),
+            ("a.md", &chapter("Indicators", "Signs to look for.\n")),
+            ("b.md", &chapter("Neglect", "Signs of neglect.\n")),
+            ("c.md", &chapter("Bruising", "Signs of injury.\n")),
+        ],
+    );
+    ws.import(&s1, "r1", "2024-01-01").ok();
+    // "signs" alone finds enough chapters; "cukooing" is still read as "cuckooing".
+    let r = search(&ws, &["signs of cukooing"]);
+    assert_eq!(ids(&r)[0], "m/cuckooing", "{r}");
+    assert_eq!(r["fuzzy"], true, "{r}");
 }
 
 #[test]
