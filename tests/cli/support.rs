@@ -281,7 +281,9 @@ impl Server {
     }
 
     /// Like [`Server::send`], but a connection the server closed while the body was still
-    /// being sent (as it may after refusing an oversized body) comes back as `Err`.
+    /// being sent (as it may after refusing an oversized body) comes back as `Err`. The
+    /// request goes over a connection of its own, never kept for the next request: the
+    /// server may close it right after answering.
     pub fn try_send(
         &self,
         method: &str,
@@ -290,7 +292,12 @@ impl Server {
         body: impl Into<reqwest::blocking::Body>,
     ) -> Result<Answer, reqwest::Error> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        let client = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let mut request = client.request(method, format!("{}{path}", self.base));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
