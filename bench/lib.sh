@@ -77,3 +77,15 @@ busy_note() {
     note "$1: machine busy ($pct% CPU in use, $c compiler process(es), load average $(cut -d' ' -f1-3 /proc/loadavg))"
   fi
 }
+
+# fresh_work BUILT: empties the work folder $work (made absolute), links the binary BUILT
+# into it (sets $bin) and starts the notes printed under a result ($notes, `note`).
+fresh_work() {
+  mkdir -p "$work"
+  work=$(cd "$work" && pwd)
+  find "$work" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+  link_binary "$1"
+  notes=$work/notes.txt
+  : >"$notes"
+}
+note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }

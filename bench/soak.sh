@@ -70,13 +70,7 @@ log "building (release)"
 cargo build --release --bin chapterhouse
 built=${CARGO_TARGET_DIR:-target}/release/chapterhouse
 
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-find "$work" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-link_binary "$built"
-notes=$work/notes.txt # lines printed under the table
-: >"$notes"
-note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
+fresh_work "$built"
 
 # --- processes ----------------------------------------------------------------------------
 server_pid=""

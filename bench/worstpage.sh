@@ -27,13 +27,7 @@ page_limit_ms=1000
 
 log "building (release)"
 cargo build --release --bin chapterhouse --example render-worst
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-find "$work" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-link_binary "$target/release/chapterhouse"
-notes=$work/notes.txt
-: >"$notes"
-note() { log "$*"; printf '%s\n' "$*" >>"$notes"; }
+fresh_work "$target/release/chapterhouse"
 
 server_pid=""
 probe_pid=""
