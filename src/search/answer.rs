@@ -9,9 +9,9 @@ const FEW_HITS: usize = 3;
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
 /// Longest passage of one paragraph handed to the snippet generator, in bytes.
-const WINDOW_BYTES: usize = 2 * SNIPPET_CHARS + 60;
+const WINDOW_BYTES: usize = SNIPPET_CHARS + 120;
 /// How much of a long body is looked through for the passage, in bytes, first.
-const SCANNED_BYTES: usize = 32 * 1024;
+const SCANNED_BYTES: usize = 16 * 1024;
 
 impl SearchIndex {
     /// Searches the chapters in force on `request.at`.
@@ -148,17 +148,31 @@ impl SearchIndex {
     }
 }
 
-/// The query's stems, found in a body in one pass: as substrings, whatever their case.
+/// The query's stems, found in a body in one pass: as substrings, in lower case, capitalised
+/// or in capitals.
 pub(super) struct Stems(Option<aho_corasick::AhoCorasick>);
 
 impl Stems {
     pub(super) fn new(stems: &[String]) -> Stems {
+        // Each stem as written in lower case, capitalised and in capitals: a set of plain
+        // patterns, which the searcher scans for with SIMD (ASCII case folding would rule
+        // that out, and costs several times more over long bodies).
+        let mut patterns: Vec<String> = Vec::new();
+        for stem in stems.iter().filter(|s| !s.is_empty()) {
+            let mut chars = stem.chars();
+            let capitalised: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            for form in [stem.clone(), capitalised, stem.to_uppercase()] {
+                if !patterns.contains(&form) {
+                    patterns.push(form);
+                }
+            }
+        }
         let finder = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            // A few patterns over long bodies: the full DFA scans fastest.
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(stems.iter().filter(|s| !s.is_empty()))
+            .build(&patterns)
             .ok()
             .filter(|f| f.patterns_len() > 0);
         Stems(finder)

@@ -2,7 +2,7 @@
 //! to queries in both directions, and everyday phrasings with the terms the manuals use
 //! for them ("bed sores" for pressure ulcers), applied one way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -13,6 +13,8 @@ use super::words::{british, join_dotted, stem};
 #[derive(Debug, Clone, Default)]
 pub struct Glossary {
     entries: Vec<Entry>,
+    /// Every word of every form, folded: see [`Glossary::knows_word`].
+    words: HashSet<String>,
 }
 
 /// Forms that mean the same thing. A query holding one of the first `asked_by` forms is
@@ -111,7 +113,13 @@ impl Glossary {
                 entries.push(Entry { forms, asked_by });
             }
         }
-        Ok(Glossary { entries })
+        let words = entries
+            .iter()
+            .flat_map(|e: &Entry| &e.forms)
+            .flat_map(|f| &f.words)
+            .map(|w| fold(w))
+            .collect();
+        Ok(Glossary { entries, words })
     }
 
     /// Reads the glossary file.
@@ -153,12 +161,7 @@ impl Glossary {
     /// True when a word is a word of the glossary's forms: an acronym, or a word of an
     /// everyday phrasing ("magic" of "black magic"). Those are never "corrected" as typos.
     pub fn knows_word(&self, word: &str) -> bool {
-        let word = fold(&word.to_lowercase());
-        self.entries.iter().any(|e| {
-            e.forms
-                .iter()
-                .any(|f| f.words.iter().any(|w| fold(w) == word))
-        })
+        self.words.contains(&fold(&word.to_lowercase()))
     }
 }
 

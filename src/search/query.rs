@@ -258,7 +258,11 @@ impl QueryBuilder<'_> {
                 clauses.extend(self.term_per_field(&token));
             }
         }
-        clauses.extend(self.neighbours(query).map(|q| (Occur::Should, q)));
+        clauses.extend(
+            self.neighbours(query)
+                .into_iter()
+                .map(|q| (Occur::Should, q)),
+        );
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
             clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));

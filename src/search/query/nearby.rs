@@ -45,7 +45,8 @@ impl QueryBuilder<'_> {
     /// The query's neighbouring words as the body's word pairs, any of which may match: a
     /// chapter that writes "child protection medical" outranks one that only has the
     /// words apart. Pairs of nothing but stop and question words ("do i") are left out.
-    pub(super) fn neighbours(&self, query: &UserQuery) -> Option<Box<dyn Query>> {
+    /// One clause per pair.
+    pub(super) fn neighbours(&self, query: &UserQuery) -> Vec<Box<dyn Query>> {
         let text = self.searched_words(query).join(" ");
         let content: HashSet<usize> = self
             .tokens(QUERY, &text)
@@ -65,21 +66,16 @@ impl QueryBuilder<'_> {
             }
         }
         pairs.truncate(MAX_CLAUSES);
-        if pairs.is_empty() {
-            return None;
-        }
-        let clauses = pairs
+        // One clause per pair, beside the words' own: the search for the best hits can
+        // prune a union of terms, not a union holding a union (the score is the same sum).
+        pairs
             .iter()
             .map(|pair| {
                 let term = Term::from_field_text(self.fields.pairs, pair);
                 let q: Box<dyn Query> =
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (Occur::Should, q)
+                Box::new(BoostQuery::new(q, NEIGHBOURS_WEIGHT)) as Box<dyn Query>
             })
-            .collect();
-        Some(Box::new(BoostQuery::new(
-            Box::new(BooleanQuery::new(clauses)),
-            NEIGHBOURS_WEIGHT,
-        )))
+            .collect()
     }
 }

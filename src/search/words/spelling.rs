@@ -5,6 +5,9 @@
 //! The rules live in code, not in configuration: they are part of the analyzers, and an
 //! index written under other rules must be rebuilt (see `STATE_VERSION` in `sync.rs`).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// Words no rule below covers, as American and British forms.
 const WORDS: &[(&str, &str)] = &[
     ("program", "programme"),
@@ -113,39 +116,98 @@ const IZE_ENDINGS: &[&str] = &[
     "ationally",
 ];
 
+/// A rule that applies to words beginning with its stem.
+enum Prefixed {
+    Our(&'static str),
+    DoubleL(&'static str),
+    Diphthong(&'static str, &'static str),
+}
+
+/// The rules above, looked up as every token of every chapter is indexed: the whole words
+/// by word, the stem rules by their first three bytes (each stem has at least three), in
+/// the order they are tried.
+struct Rules {
+    words: HashMap<&'static str, &'static str>,
+    prefixed: HashMap<[u8; 3], Vec<Prefixed>>,
+}
+
+static RULES: LazyLock<Rules> = LazyLock::new(|| {
+    let mut prefixed: HashMap<[u8; 3], Vec<Prefixed>> = HashMap::new();
+    let rules = OUR
+        .iter()
+        .map(|s| (*s, Prefixed::Our(s)))
+        .chain(DOUBLE_L.iter().map(|s| (*s, Prefixed::DoubleL(s))))
+        .chain(
+            DIPHTHONGS
+                .iter()
+                .map(|(us, uk)| (*us, Prefixed::Diphthong(us, uk))),
+        );
+    for (stem, rule) in rules {
+        prefixed
+            .entry(head(stem).expect("stems have three bytes"))
+            .or_default()
+            .push(rule);
+    }
+    Rules {
+        words: WORDS.iter().copied().collect(),
+        prefixed,
+    }
+});
+
+fn head(word: &str) -> Option<[u8; 3]> {
+    word.as_bytes().get(..3)?.try_into().ok()
+}
+
 /// The British spelling of a lower-case word spelt the American way, if it is.
 pub fn british(word: &str) -> Option<String> {
-    if let Some((_, uk)) = WORDS.iter().find(|(us, _)| *us == word) {
+    let rules = &*RULES;
+    if let Some(uk) = rules.words.get(word) {
         return Some((*uk).to_owned());
     }
-    for stem in OUR {
-        if let Some(ending) = word.strip_prefix(stem)
-            && OUR_ENDINGS.contains(&ending)
-        {
-            return Some(format!("{}our{ending}", &stem[..stem.len() - 2]));
+    let candidates = head(word).and_then(|h| rules.prefixed.get(&h));
+    for rule in candidates.into_iter().flatten() {
+        match *rule {
+            Prefixed::Our(stem) => {
+                if let Some(ending) = word.strip_prefix(stem)
+                    && OUR_ENDINGS.contains(&ending)
+                {
+                    return Some(format!("{}our{ending}", &stem[..stem.len() - 2]));
+                }
+            }
+            Prefixed::DoubleL(stem) => {
+                if let Some(ending) = word.strip_prefix(stem)
+                    && DOUBLE_L_ENDINGS.contains(&ending)
+                {
+                    return Some(format!("{stem}l{ending}"));
+                }
+            }
+            Prefixed::Diphthong(us, uk) => {
+                if let Some(rest) = word.strip_prefix(us) {
+                    return Some(format!("{uk}{rest}"));
+                }
+            }
         }
     }
-    for stem in DOUBLE_L {
-        if let Some(ending) = word.strip_prefix(stem)
-            && DOUBLE_L_ENDINGS.contains(&ending)
-        {
-            return Some(format!("{stem}l{ending}"));
-        }
-    }
-    for (us, uk) in DIPHTHONGS {
-        if let Some(rest) = word.strip_prefix(us) {
-            return Some(format!("{uk}{rest}"));
-        }
-    }
-    for (us, uk) in [("iz", "is"), ("yz", "ys")] {
-        if let Some(at) = word.rfind(us)
-            && IZE_ENDINGS.contains(&&word[at + 2..])
-            // "size", "seize", "prize" and "capsize" are spelt so on both sides.
-            && word[..at].chars().count() >= 3
-            && !word.contains("size")
-        {
-            return Some(format!("{}{uk}{}", &word[..at], &word[at + 2..]));
-        }
+    ize(word)
+}
+
+/// "-ize" and "-yze" as "-ise" and "-yse", with their endings.
+fn ize(word: &str) -> Option<String> {
+    let bytes = word.as_bytes();
+    // The last `z` after an `i` or a `y`: the rule's only place.
+    let z = bytes.iter().rposition(|&b| b == b'z')?;
+    let uk = match z.checked_sub(1).map(|at| bytes[at]) {
+        Some(b'i') => "is",
+        Some(b'y') => "ys",
+        _ => return None,
+    };
+    let at = z - 1;
+    if IZE_ENDINGS.contains(&&word[z + 1..])
+        // "size", "seize", "prize" and "capsize" are spelt so on both sides.
+        && word[..at].chars().count() >= 3
+        && !word.contains("size")
+    {
+        return Some(format!("{}{uk}{}", &word[..at], &word[z + 1..]));
     }
     None
 }
