@@ -7,7 +7,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-/// The config file used when `--config` is not given.
+/// The config file used when `--config` is not given, when there is one: without it, the
+/// built-in defaults hold.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
 
 /// Every setting of chapterhouse.
@@ -23,6 +24,56 @@ pub struct Config {
     pub digest: DigestConfig,
     pub clock: ClockConfig,
     pub publishing: PublishingConfig,
+    pub metrics: MetricsConfig,
+    pub accessibility: AccessibilityConfig,
+}
+
+/// What the accessibility statement (`/accessibility`) says of who runs the site.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccessibilityConfig {
+    /// Where to report a problem or ask for another format [default: mail.reply_to, else
+    /// the sender's address].
+    pub contact: Option<String>,
+    /// A phone number for the same, if there is one.
+    pub phone: Option<String>,
+    /// When the statement was prepared (YYYY-MM-DD).
+    pub prepared: Option<String>,
+    /// When the site was last tested, and by whom or how (e.g. "2026-11-12, by the
+    /// partnership's digital team against WCAG 2.2 AA").
+    pub last_tested: Option<String>,
+    /// The enforcement procedure: `england` (EHRC and EASS, also for Scotland and Wales)
+    /// or `northern-ireland` (the Equality Commission for Northern Ireland).
+    pub enforcement: Enforcement,
+}
+
+/// Who enforces the accessibility regulations where the partnership is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    #[default]
+    England,
+    NorthernIreland,
+}
+
+/// The Prometheus metrics of `/metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// Whether `/metrics` answers at all.
+    pub enabled: bool,
+    /// Another address to serve `/metrics` on (alone), instead of the site's: e.g. one
+    /// only the monitoring network reaches.
+    pub listen: Option<String>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            listen: None,
+        }
+    }
 }
 
 /// How releases are agreed before they go live.
@@ -161,8 +212,11 @@ pub struct ClockConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SearchConfig {
-    /// The glossary of acronyms and terms applied to queries.
-    pub glossary: PathBuf,
+    /// A glossary file of acronyms and terms applied to queries, beside or instead of the
+    /// one built into chapterhouse (see `glossary_mode`). None: the built-in one alone.
+    pub glossary: Option<PathBuf>,
+    /// What the glossary file does to the built-in glossary.
+    pub glossary_mode: GlossaryMode,
     /// Hits returned when a search names no limit.
     pub default_limit: usize,
     /// Recent search answers kept in memory (0: none).
@@ -172,11 +226,23 @@ pub struct SearchConfig {
 impl Default for SearchConfig {
     fn default() -> Self {
         SearchConfig {
-            glossary: PathBuf::from("config/glossary.toml"),
+            glossary: None,
+            glossary_mode: GlossaryMode::Extend,
             default_limit: 10,
             cached_results: 1024,
         }
     }
+}
+
+/// How a configured glossary file and the built-in glossary combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GlossaryMode {
+    /// The file's entries are added to the built-in ones; an entry of the file replaces
+    /// the built-in entry of the same term.
+    Extend,
+    /// The file's entries alone.
+    Replace,
 }
 
 /// Where the data lives and whether to seed it with the bundled sample.
@@ -187,8 +253,8 @@ pub struct DataConfig {
     pub dir: PathBuf,
     /// Import the bundled sample manuals into an empty store.
     pub seed_sample: bool,
-    /// Where the bundled sample lives.
-    pub sample_dir: PathBuf,
+    /// A folder of sample manuals to seed instead of the sample built into chapterhouse.
+    pub sample_dir: Option<PathBuf>,
 }
 
 impl Default for DataConfig {
@@ -197,7 +263,7 @@ impl Default for DataConfig {
             dir: PathBuf::from("./data"),
             // Off unless a config file asks for it: never a surprise in an operator's data.
             seed_sample: false,
-            sample_dir: PathBuf::from("procedures"),
+            sample_dir: None,
         }
     }
 }
@@ -270,7 +336,10 @@ impl Config {
                 }
                 figment = figment.merge(Toml::file_exact(path));
             }
-            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE)),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
         }
         figment
             .merge(Env::prefixed("CHAPTERHOUSE__").split("__"))

@@ -6,6 +6,7 @@
 //! [`notice`] its renderings, and [`app`] the rules that tie them together.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -78,20 +78,36 @@ pub fn sample_imports(dir: &Path) -> anyhow::Result<Vec<Import>> {
     Ok(imports)
 }
 
-/// Imports the bundled sample into the (empty) store.
+/// The sample built into chapterhouse: `procedures/` of its source.
+static BUILT_IN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/procedures");
+
+/// Imports the bundled sample into the (empty) store: the configured sample folder, or
+/// the built-in sample, written out beside the data for the import and removed after.
 pub fn seed(app: &Chapterhouse) -> anyhow::Result<()> {
-    let configured = &app.config().data.sample_dir;
-    // `cargo run` from elsewhere still finds the sample that ships with the source.
-    let dir = if configured.is_dir() || configured.is_absolute() {
-        configured.clone()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(configured)
-    };
-    if !dir.is_dir() {
-        tracing::warn!(dir = %configured.display(), "data.seed_sample is on but the sample folder is missing; nothing seeded");
-        return Ok(());
+    if let Some(dir) = &app.config().data.sample_dir {
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "data.sample_dir {} is not a folder; nothing seeded",
+                dir.display()
+            );
+        }
+        return import_all(app, dir);
     }
-    for import in sample_imports(&dir)? {
+    let data = &app.config().data.dir;
+    std::fs::create_dir_all(data)?;
+    let unpacked = tempfile::Builder::new()
+        .prefix(".sample-")
+        .tempdir_in(data)
+        .with_context(|| format!("unpacking the built-in sample in {}", data.display()))?;
+    BUILT_IN
+        .extract(unpacked.path())
+        .with_context(|| format!("unpacking the built-in sample in {}", data.display()))?;
+    import_all(app, unpacked.path())
+}
+
+fn import_all(app: &Chapterhouse, dir: &Path) -> anyhow::Result<()> {
+    for import in sample_imports(dir)? {
         let release = app.import(&import).with_context(|| {
             format!(
                 "seeding sample release {}/{}",

@@ -24,6 +24,9 @@ pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
 pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
     let limits =
         crate::web::ConnectionLimits::from_config(&config.server).map_err(anyhow::Error::msg)?;
+    if config.metrics.enabled {
+        crate::web::install_metrics();
+    }
     let app = tokio::task::spawn_blocking(move || -> anyhow::Result<Chapterhouse> {
         let app = open(config)?;
         app.catch_up_index()?;
@@ -37,6 +40,14 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     let mailer = Arc::new(Mailer::new(app.config(), app.clock())?);
     let state = crate::web::AppState::new(app.clone(), mailer.clone())?;
+    let metrics = &app.config().metrics;
+    if metrics.enabled
+        && let Some(address) = &metrics.listen
+    {
+        let listener = crate::web::bind(address).await?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+        tokio::spawn(crate::web::serve_metrics(listener, state.clone()));
+    }
     let scheduler = if app.config().digest.enabled {
         Some(crate::digest::schedule::start(app.clone(), mailer).await?)
     } else {

@@ -9,6 +9,7 @@ mod contents;
 mod crash_tests;
 mod editing;
 mod error;
+mod health;
 mod history;
 mod overview;
 mod publisher;
@@ -21,6 +22,7 @@ mod review_tests;
 pub use contents::{Contents, ContentsEntry};
 pub use editing::{BasedOn, ChapterEdit, EditError, Precondition, Written};
 pub use error::AppError;
+pub use health::{Check, Finding, Readiness};
 pub use history::HistoryEntry;
 pub use overview::{ActivityEntry, DraftChapter, DraftOverview, DraftState, LastEdit};
 pub use publisher::{Import, read_notes};
@@ -28,13 +30,12 @@ pub use reading::{ChapterVersion, Missing};
 pub use releases::ManualSummary;
 pub use review::{ReleasePlan, Review, ReviewError};
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, GlossaryMode};
 use crate::db::Db;
 use crate::notice::Links;
 use crate::search::{Glossary, SearchIndex, SearchRequest, SearchResults};
@@ -46,6 +47,8 @@ pub struct Chapterhouse {
     clock: Clock,
     store: Store,
     index: OnceLock<Arc<SearchIndex>>,
+    /// The glossary the index is opened with, read (and checked) when the folder is.
+    glossary: Glossary,
     cache: contents::ReadCache,
     histories: history::Histories,
     db: OnceLock<Db>,
@@ -68,12 +71,19 @@ impl Chapterhouse {
                 config.data.dir.display()
             ))
         })?;
+        let search = &config.search;
+        let glossary = match &search.glossary {
+            Some(path) => Glossary::load(path, search.glossary_mode == GlossaryMode::Extend)
+                .map_err(AppError::Config)?,
+            None => Glossary::built_in(),
+        };
         let store = Store::open_or_init(&config.store_dir())?;
         Ok(Chapterhouse {
             config,
             clock,
             store,
             index: OnceLock::new(),
+            glossary,
             cache: contents::ReadCache::default(),
             histories: history::Histories::default(),
             db: OnceLock::new(),
@@ -124,29 +134,20 @@ impl Chapterhouse {
         if let Some(index) = self.index.get() {
             return Ok(index);
         }
-        let configured = &self.config.search.glossary;
-        // A relative path that does not exist falls back to the glossary that ships with
-        // the source, as the sample does.
-        let path = if configured.exists() || configured.is_absolute() {
-            configured.clone()
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(configured)
-        };
-        let glossary = if path.exists() {
-            Glossary::load(&path).map_err(AppError::Config)?
-        } else {
-            tracing::warn!(glossary = %configured.display(), "no glossary; acronyms are searched as written");
-            Glossary::default()
-        };
-        let index = SearchIndex::open(
-            &self.config.index_dir(),
-            glossary,
-            self.config.search.cached_results,
-        )?;
+        let index = self.open_index()?;
         // On first use the index catches up with whatever happened to the store while it
         // was closed; afterwards the publisher keeps it in step.
         index.catch_up(&self.store)?;
         Ok(self.index.get_or_init(|| Arc::new(index)))
+    }
+
+    /// The search index as it is on disk, not caught up with the store.
+    fn open_index(&self) -> Result<SearchIndex, AppError> {
+        Ok(SearchIndex::open(
+            &self.config.index_dir(),
+            self.glossary.clone(),
+            self.config.search.cached_results,
+        )?)
     }
 
     /// The database (editors, subscribers), opened on first use.

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "chapterhouse", version, about)]
 pub struct Cli {
-    /// Settings file [default: config/default.toml]
+    /// Settings file [default: config/default.toml when there is one, else built-in]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The data folder: store, index, database, outbox [default: from config, ./data]
@@ -81,6 +81,24 @@ pub enum Command {
     },
     /// Rebuild the search index from the store alone.
     Reindex,
+    /// Write a consistent copy of the store, the database and the settings to a new
+    /// folder, while the server runs.
+    Backup {
+        /// A missing or empty folder
+        dir: PathBuf,
+    },
+    /// Check the store, the search index and the database; exit non-zero when something
+    /// is wrong, saying what and how to fix it.
+    Check {
+        /// text or json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Restore a backup into a new data folder (named by --data, missing or empty).
+    Restore {
+        /// The folder `backup` wrote
+        dir: PathBuf,
+    },
     /// Manage the editors who may change chapters and publish through the API.
     #[command(subcommand)]
     Editors(EditorsCommand),

@@ -5,6 +5,7 @@
 mod args;
 mod content;
 mod digest;
+mod operations;
 mod people;
 
 use std::process::ExitCode;
@@ -67,6 +68,12 @@ pub async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref()).context("loading settings")?;
+    if let Some(Command::Restore { dir }) = &cli.command {
+        let Some(data) = cli.data else {
+            anyhow::bail!("restore needs --data NEW_DIR: the new data folder to restore into");
+        };
+        return operations::restore(config, dir.clone(), data).await;
+    }
     if let Some(dir) = cli.data {
         config.data.dir = dir;
     }
@@ -116,6 +123,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             content::search(config, search).await
         }
         Command::Reindex => content::reindex(config).await,
+        Command::Backup { dir } => operations::backup(config, dir).await,
+        Command::Check { format } => operations::check(config, &format).await,
+        Command::Restore { .. } => unreachable!("restore is run before the data folder is set"),
         Command::Editors(command) => people::editors(config, command).await,
         Command::Subscribers(command) => people::subscribers(config, command).await,
         Command::Digest { period, dry_run } => digest::digest(config, &period, dry_run).await,

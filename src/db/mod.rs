@@ -7,6 +7,7 @@ mod editors;
 mod proposals;
 mod sessions;
 mod subscribers;
+mod upkeep;
 #[cfg(test)]
 mod workspace_tests;
 

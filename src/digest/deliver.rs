@@ -119,15 +119,21 @@ pub async fn deliver(
         for ((delivery, letter), result) in work.iter().zip(results) {
             let (state, error) = match result {
                 Ok(()) => {
+                    metrics::counter!("chapterhouse_digest_messages_total", "result" => "sent")
+                        .increment(1);
                     report.sent += 1;
                     (DeliveryState::Sent, None)
                 }
                 Err(e) if e.transient => {
+                    metrics::counter!("chapterhouse_digest_messages_total", "result" => "deferred")
+                        .increment(1);
                     report.deferred += 1;
                     tracing::warn!(letter = %letter.id, error = %e, "not delivered; the next run tries again");
                     (DeliveryState::Pending, Some(e.reason))
                 }
                 Err(e) => {
+                    metrics::counter!("chapterhouse_digest_messages_total", "result" => "failed")
+                        .increment(1);
                     report.failed += 1;
                     tracing::warn!(letter = %letter.id, error = %e, "refused by the relay");
                     (DeliveryState::Failed, Some(e.reason))

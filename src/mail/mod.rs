@@ -197,6 +197,15 @@ impl Mailer {
             transient: false,
             reason: e.to_string(),
         })?;
-        self.transport.send(&message, &letter.id).await
+        let sent = self.transport.send(&message, &letter.id).await;
+        if let Err(e) = &sent {
+            let kind = if e.transient {
+                "transient"
+            } else {
+                "permanent"
+            };
+            metrics::counter!("chapterhouse_smtp_errors_total", "kind" => kind).increment(1);
+        }
+        sent
     }
 }

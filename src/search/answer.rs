@@ -20,6 +20,7 @@ impl SearchIndex {
         if user.is_empty() {
             return Err(SearchError::EmptyQuery);
         }
+        let started = std::time::Instant::now();
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
         self.follow(&searcher);
@@ -38,9 +39,15 @@ impl SearchIndex {
                 .unwrap_or_else(|p| p.into_inner())
                 .get(generation, &key)
         {
+            metrics::counter!("chapterhouse_searches_total", "answer" => "cached").increment(1);
+            metrics::histogram!("chapterhouse_search_duration_seconds", "answer" => "cached")
+                .record(started.elapsed());
             return Ok(hit.clone());
         }
         let results = self.search_uncached(&searcher, user, request, limit)?;
+        metrics::counter!("chapterhouse_searches_total", "answer" => "searched").increment(1);
+        metrics::histogram!("chapterhouse_search_duration_seconds", "answer" => "searched")
+            .record(started.elapsed());
         if let Some(cache) = &self.results {
             cache
                 .lock()

@@ -87,14 +87,39 @@ pub fn normalise(text: &str) -> Vec<String> {
         .collect()
 }
 
+fn parse_toml(text: &str) -> Result<GlossaryToml, String> {
+    toml::from_str(text).map_err(|e| e.message().to_owned())
+}
+
 fn fold(word: &str) -> String {
     british(word).unwrap_or_else(|| word.to_owned())
 }
 
+/// The glossary built into chapterhouse: `config/glossary.toml` of its source.
+const BUILT_IN: &str = include_str!("../../config/glossary.toml");
+
 impl Glossary {
+    /// The glossary built into chapterhouse.
+    pub fn built_in() -> Glossary {
+        Glossary::parse(BUILT_IN).expect("the built-in glossary parses")
+    }
+
+    /// The built-in glossary extended by a file's entries: an entry of the file replaces
+    /// the built-in entry of the same term.
+    pub fn built_in_and(text: &str) -> Result<Glossary, String> {
+        let mut merged = parse_toml(BUILT_IN).expect("the built-in glossary parses");
+        let extra = parse_toml(text)?;
+        merged.terms.extend(extra.terms);
+        merged.phrases.extend(extra.phrases);
+        Ok(Glossary::build(merged))
+    }
+
     /// Parses the glossary file's text.
     pub fn parse(text: &str) -> Result<Glossary, String> {
-        let parsed: GlossaryToml = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        Ok(Glossary::build(parse_toml(text)?))
+    }
+
+    fn build(parsed: GlossaryToml) -> Glossary {
         let mut entries = Vec::new();
         let tables = [(parsed.terms, false), (parsed.phrases, true)];
         for (table, one_way) in tables {
@@ -119,14 +144,19 @@ impl Glossary {
             .flat_map(|f| &f.words)
             .map(|w| fold(w))
             .collect();
-        Ok(Glossary { entries, words })
+        Glossary { entries, words }
     }
 
-    /// Reads the glossary file.
-    pub fn load(path: &Path) -> Result<Glossary, String> {
+    /// Reads a glossary file: its entries alone, or added to the built-in ones.
+    pub fn load(path: &Path, extend_built_in: bool) -> Result<Glossary, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the glossary {}: {e}", path.display()))?;
-        Glossary::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let glossary = if extend_built_in {
+            Glossary::built_in_and(&text)
+        } else {
+            Glossary::parse(&text)
+        };
+        glossary.map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// How many entries there are.
@@ -231,6 +261,29 @@ mod tests {
             [words("pressure ulcers")]
         );
         assert!(g.alternatives(&words("pressure ulcers")).is_empty());
+    }
+
+    #[test]
+    fn a_file_extends_or_replaces_the_built_in_glossary() {
+        let built_in = Glossary::built_in();
+        assert!(built_in.knows_word("lado"));
+        let file =
+            "[terms]\n\"LADO\" = [\"allegations officer\"]\n\"XYZW\" = [\"example words\"]\n";
+        let extended = Glossary::built_in_and(file).unwrap();
+        assert_eq!(
+            extended.len(),
+            built_in.len() + 1,
+            "LADO replaced, XYZW added"
+        );
+        assert_eq!(
+            extended.alternatives(&words("lado")),
+            [words("allegations officer")]
+        );
+        assert!(extended.knows_word("mash"), "built-in entries stay");
+        let alone = Glossary::parse(file).unwrap();
+        assert_eq!(alone.len(), 2);
+        assert!(!alone.knows_word("mash"));
+        assert!(Glossary::built_in_and("[terms]\nx = 3\n").is_err());
     }
 
     #[test]

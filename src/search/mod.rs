@@ -191,6 +191,12 @@ impl SearchIndex {
         Ok(search_index)
     }
 
+    /// The searcher generation in use and the documents (chapter versions) it holds.
+    pub fn stats(&self) -> (u64, u64) {
+        let searcher = self.reader.searcher();
+        (searcher.generation().generation_id(), searcher.num_docs())
+    }
+
     /// Where the index lives.
     pub fn path(&self) -> &Path {
         &self.path

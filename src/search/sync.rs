@@ -109,6 +109,30 @@ impl SearchIndex {
             .unwrap_or_default())
     }
 
+    /// How many of the store's releases the index does not reflect (and manuals it holds
+    /// that the store no longer has): 0 when it is caught up.
+    pub fn releases_behind(&self, store: &Store) -> Result<usize, SearchError> {
+        let Plan { state, target, .. } = self.plan(store)?;
+        let missing: usize = target
+            .manuals
+            .iter()
+            .map(|(manual, releases)| {
+                let indexed = state
+                    .manuals
+                    .get(manual)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                releases.iter().filter(|r| !indexed.contains(r)).count()
+            })
+            .sum();
+        let gone = state
+            .manuals
+            .keys()
+            .filter(|m| !target.manuals.contains_key(*m))
+            .count();
+        Ok(missing + gone)
+    }
+
     /// What the index reflects beside what the store holds.
     fn plan(&self, store: &Store) -> Result<Plan, SearchError> {
         let state = self.state()?;

@@ -2,6 +2,7 @@
 //! revisions as commits authored by editors, releases as annotated tags. The only module
 //! that uses git2.
 
+mod check;
 mod log;
 mod pool;
 mod read;

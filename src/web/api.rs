@@ -4,8 +4,8 @@ use crate::db::ReleaseRecord;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -41,6 +41,40 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebErr
         .run(|app| Ok(app.store().released_manuals()?.len()))
         .await?;
     Ok(Json(json!({ "status": "ok", "manuals": manuals })))
+}
+
+/// `/readyz`: whether this instance can serve: its store, search index and database each
+/// answer, with the mail transport in use; 503 when one does not.
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let mail = state.mailer.describe();
+    let checked = state.run_raw(|app| app.readiness()).await;
+    let (status, body) = match checked {
+        Ok(r) => {
+            let ready = r.ready();
+            let body = json!({
+                "status": if ready { "ready" } else { "not ready" },
+                "store": r.store,
+                "index": r.index,
+                "database": r.database,
+                "mail": {"ok": true, "detail": mail},
+            });
+            let status = if ready {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (status, body)
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "not ready", "error": e.message}),
+        ),
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn manuals(State(state): State<AppState>) -> Result<Json<Value>, WebError> {

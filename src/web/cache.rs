@@ -30,7 +30,9 @@ const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 const MAX_PAGE_BYTES: usize = CAPACITY_BYTES / 4;
 /// The query parameters that change a page (all the pages' parameters): the cache keys on
 /// these alone, normalised, so made-up parameters (`?cb=1`, `?cb=2` …) share one entry.
-const KNOWN_PARAMETERS: &[&str] = &["q", "manual", "at", "release", "from", "to", "limit"];
+const KNOWN_PARAMETERS: &[&str] = &[
+    "q", "manual", "at", "release", "from", "to", "limit", "print",
+];
 
 #[derive(Clone)]
 struct Cached {
@@ -239,8 +241,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let path = request.uri().path().to_owned();
     let cache = state.pages.clone();
     if let Some(hit) = cache.get(&key) {
+        metrics::counter!("chapterhouse_page_cache_total", "result" => "hit").increment(1);
         return serve(request.headers(), hit);
     }
+    metrics::counter!("chapterhouse_page_cache_total", "result" => "miss").increment(1);
     let generation = cache.generation.load(Ordering::SeqCst);
     let response = next.run(request).await;
     keep(&cache, key, &path, generation, response).await

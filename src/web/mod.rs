@@ -8,6 +8,7 @@ mod editors;
 mod error;
 mod guard;
 mod http;
+mod metrics;
 mod pages;
 mod site;
 mod subscriptions;
@@ -15,6 +16,7 @@ mod workspace;
 
 pub use connections::ConnectionLimits;
 pub use error::WebError;
+pub use metrics::install as install_metrics;
 
 use std::sync::Arc;
 
@@ -139,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         std::time::Duration::from_secs(state.app.config().server.request_timeout_secs.max(1));
     Router::new()
         .route("/healthz", get(api::health))
+        .route("/readyz", get(api::ready))
         .nest(
             "/api/v1",
             api::routes()
@@ -148,23 +151,28 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(subscriptions::routes())
         .merge(workspace::routes())
-        .fallback(error::not_found)
-        .layer(axum::middleware::from_fn_with_state(
+        .merge(metrics_route(&state))
+        // Layers of routed requests (innermost first). The route's pattern is noted on
+        // the answer, for the metrics counted outside.
+        .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,
         ))
-        .layer(axum::middleware::from_fn_with_state(
+        .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::same_origin_posts,
         ))
-        .layer(axum::middleware::from_fn_with_state(
+        .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::limit_mail_requests,
         ))
-        .layer(axum::middleware::from_fn_with_state(
+        .route_layer(axum::middleware::from_fn_with_state(
             request_timeout,
             connections::request_timeout,
         ))
+        .route_layer(axum::middleware::from_fn(metrics::mark_route))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -198,6 +206,26 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// `/metrics` beside the site, unless metrics are off or served on an address of their own.
+fn metrics_route(state: &AppState) -> Router<AppState> {
+    let config = &state.app.config().metrics;
+    if config.enabled && config.listen.is_none() {
+        Router::new().route("/metrics", get(metrics::render))
+    } else {
+        Router::new()
+    }
+}
+
+/// Serves `/metrics` alone on its own address (`metrics.listen`), until the process ends.
+pub async fn serve_metrics(listener: TcpListener, state: AppState) {
+    let router = Router::new()
+        .route("/metrics", get(metrics::render))
+        .with_state(state);
+    if let Err(e) = axum::serve(listener, router).await {
+        tracing::error!(error = %e, "the metrics listener stopped");
+    }
 }
 
 /// Binds the server's address (port 0 picks a free one).

@@ -2,7 +2,9 @@
 //! binary, one module per capability.
 
 mod abuse;
+mod anywhere;
 mod api;
+mod backup;
 mod bad_input;
 mod browser;
 // Kills with SIGKILL and reads signals from exit statuses.
@@ -14,11 +16,13 @@ mod follow;
 mod hostile;
 mod import;
 mod mail;
+mod monitoring;
 mod pages;
 mod releases;
 mod sample;
 mod search;
 mod smtp_sink;
+mod statement;
 mod support;
 mod workspace;
 mod workspace_review;

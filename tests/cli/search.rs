@@ -287,7 +287,7 @@ fn the_text_answer_reads_well() {
 #[test]
 fn the_shipped_glossary_covers_the_fields_acronyms() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/glossary.toml");
-    let g = chapterhouse::search::Glossary::load(std::path::Path::new(path)).unwrap();
+    let g = chapterhouse::search::Glossary::load(std::path::Path::new(path), false).unwrap();
     assert!(g.len() >= 60, "{} entries", g.len());
     let text = std::fs::read_to_string(path).unwrap().to_lowercase();
     for acronym in [

@@ -31,6 +31,15 @@ struct ChapterPage {
     body: String,
     history: Vec<HistoryLine>,
     last_diff: Option<String>,
+    stamp: PrintStamp,
+}
+
+/// What a printed copy says of itself: printed copies go out of date.
+struct PrintStamp {
+    /// `?print=1`: the stamp on screen too, as the page prints.
+    shown: bool,
+    printed: String,
+    current_url: String,
 }
 
 pub async fn chapter(
@@ -65,6 +74,15 @@ pub async fn chapter(
             body: version.rendered.html.clone(),
             last_diff: history.first().and_then(|h| h.diff_href.clone()),
             history,
+            stamp: PrintStamp {
+                shown: params.get("print").is_some_and(|v| v == "1"),
+                printed: long_date(app.today()),
+                current_url: format!(
+                    "{}/manuals/{manual}/chapters/{}",
+                    app.config().server.public_url.trim_end_matches('/'),
+                    chapter.id
+                ),
+            },
         }
         .render()?;
         Ok(page(&headers, html, read.caching))

@@ -53,6 +53,8 @@ async fn sign_in(state: &AppState, token: String) -> Response {
     match opened {
         Ok(Ok((cookie, session))) => {
             tracing::info!(editor = %session.editor.name, "signed in");
+            metrics::counter!("chapterhouse_editor_signins_total", "result" => "signed_in")
+                .increment(1);
             let mut response = see_other("/edit");
             let value = format!(
                 "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{}",
@@ -65,6 +67,8 @@ async fn sign_in(state: &AppState, token: String) -> Response {
             response
         }
         Ok(Err(refused)) => {
+            metrics::counter!("chapterhouse_editor_signins_total", "result" => "refused")
+                .increment(1);
             let (status, heading, paragraph) = match refused {
                 SigninRefused::Used => (
                     StatusCode::FORBIDDEN,
