@@ -88,7 +88,7 @@ pub struct ChapterEdit {
 }
 
 /// What an edit wrote.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Written {
     pub manual: ManualId,
     pub id: String,

@@ -12,7 +12,7 @@ use crate::notice::{Notice, ReleaseRef};
 use crate::store::{Release, Revision, StoreError};
 
 /// A manual as the list of manuals shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ManualSummary {
     pub id: ManualId,
     pub title: String,

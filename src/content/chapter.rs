@@ -9,7 +9,7 @@ use super::fields::{
 use super::{ChapterId, ContentError, limits};
 
 /// Whether a chapter carries its own text or points to guidance published elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChapterKind {
     Chapter,

@@ -24,7 +24,7 @@ pub const REREAD_SIMILARITY: f32 = 0.5;
 const MIN_RENAME_WORDS: usize = 10;
 
 /// What a chapter was called before a rename.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RenamedFrom {
     pub id: ChapterId,
     pub title: String,

@@ -7,46 +7,68 @@ use super::{Notice, ReleaseRef};
 use crate::content::{ChapterId, ChapterKind};
 use crate::diff::RenamedFrom;
 
-#[derive(Serialize)]
-struct Json<'a> {
+/// A release diff: the chapters updated, new and removed between two releases.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Notice)]
+pub struct Json<'a> {
+    #[schema(value_type = String)]
     manual: &'a str,
+    #[schema(value_type = String)]
     manual_title: &'a str,
     title: String,
+    #[schema(value_type = Option<ReleaseRef>)]
     from: Option<&'a ReleaseRef>,
+    #[schema(value_type = ReleaseRef)]
     to: &'a ReleaseRef,
     updated: Vec<Updated<'a>>,
     new: Vec<New<'a>>,
     removed: Vec<Removed<'a>>,
 }
 
-#[derive(Serialize)]
-struct Updated<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UpdatedChapter)]
+pub struct Updated<'a> {
+    #[schema(value_type = String)]
     id: &'a ChapterId,
+    #[schema(value_type = String)]
     title: &'a str,
     kind: ChapterKind,
     summary: String,
+    #[schema(value_type = Option<String>)]
     note: Option<&'a str>,
     reread: bool,
+    #[schema(value_type = Vec<String>)]
     sections_added: &'a [String],
+    #[schema(value_type = Vec<String>)]
     sections_removed: &'a [String],
+    #[schema(value_type = Vec<String>)]
     sections_changed: &'a [String],
     link_changed: bool,
+    #[schema(value_type = Option<RenamedFrom>)]
     renamed_from: Option<&'a RenamedFrom>,
     similarity: f64,
 }
 
-#[derive(Serialize)]
-struct New<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = NewChapter)]
+pub struct New<'a> {
+    #[schema(value_type = String)]
     id: &'a ChapterId,
+    #[schema(value_type = String)]
     title: &'a str,
     kind: ChapterKind,
+    #[schema(value_type = String)]
     summary: &'static str,
+    #[schema(value_type = Option<String>)]
     note: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Removed<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RemovedChapter)]
+pub struct Removed<'a> {
+    #[schema(value_type = String)]
     id: &'a ChapterId,
+    #[schema(value_type = String)]
     title: &'a str,
     kind: ChapterKind,
 }

@@ -4,6 +4,9 @@
 mod atom;
 mod html;
 mod json;
+pub use json::{
+    Json as NoticeJson, New as NewJson, Removed as RemovedJson, Updated as UpdatedJson,
+};
 mod text;
 
 pub use atom::atom_feed;
@@ -17,7 +20,7 @@ use crate::content::{ChapterId, ChapterKind, ManualId, ReleaseName};
 use crate::diff::ReleaseDiff;
 
 /// A release named in a notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReleaseRef {
     pub name: ReleaseName,
     pub date: NaiveDate,

@@ -99,7 +99,7 @@ pub struct SearchRequest {
 }
 
 /// One chapter found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub manual: String,
     pub id: String,
@@ -112,7 +112,7 @@ pub struct Hit {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub query: String,
     pub total: usize,

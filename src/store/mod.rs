@@ -44,8 +44,9 @@ pub enum StoreError {
 }
 
 /// A commit id in the store, as hex.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = String)]
 pub struct Revision(String);
 
 impl Revision {

@@ -9,7 +9,7 @@ use super::Revision;
 use crate::content::{ChapterId, ManualId, ReleaseName};
 
 /// A published release of one manual.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Release {
     pub manual: ManualId,
     pub name: ReleaseName,
@@ -18,6 +18,7 @@ pub struct Release {
     /// The store revision (commit) the release fixes.
     pub revision: Revision,
     /// Editor notes by chapter id (shared: a release is copied often, its notes never).
+    #[schema(value_type = BTreeMap<String, String>)]
     pub notes: std::sync::Arc<BTreeMap<ChapterId, String>>,
     /// Who published it, as `Name <email>`.
     pub publisher: String,

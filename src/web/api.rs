@@ -12,10 +12,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::http::{Caching, Params, cached, date_param, param};
+use super::shapes::{ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
 use super::{AppState, WebError};
 use crate::app::AppError;
+use crate::app::ManualSummary;
 use crate::content::ManualId;
+use crate::notice::NoticeJson;
 use crate::search::SearchRequest;
+use crate::search::SearchResults;
 use crate::store::Release;
 
 pub fn routes() -> Router<AppState> {
@@ -77,43 +81,39 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     response
 }
 
-async fn manuals(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
+#[utoipa::path(get, path = "/api/v1/manuals", tag = "read",
+    responses((status = 200, description = "Every manual with a release", body = Vec<ManualSummary>)))]
+pub(super) async fn manuals(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
     let list = state.run(|app| app.manual_summaries()).await?;
     Ok(Json(serde_json::to_value(list).expect("manuals serialise")))
 }
 
-#[derive(Serialize)]
-struct ReleaseJson<'a> {
-    name: &'a str,
-    date: NaiveDate,
-    scheduled: bool,
-    revision: &'a str,
-    notes: &'a std::collections::BTreeMap<crate::content::ChapterId, String>,
-    /// Who agreed it, for releases reviewed in the workspace (evidence for audits).
-    proposed_by: Option<&'a str>,
-    approved_by: &'a [String],
-    published_by: &'a str,
-}
-
-fn release_json(r: &Release, today: NaiveDate, record: Option<&ReleaseRecord>) -> Value {
+fn release_json(r: &Release, today: NaiveDate, record: Option<&ReleaseRecord>) -> ReleaseJson {
     // Releases published outside the workspace name their publisher in the tag.
     let tagger = r.publisher.split(" <").next().unwrap_or(&r.publisher);
-    serde_json::to_value(ReleaseJson {
-        name: r.name.as_str(),
+    ReleaseJson {
+        name: r.name.to_string(),
         date: r.date,
         scheduled: !r.in_force_on(today),
-        revision: r.revision.as_str(),
-        notes: &r.notes,
-        proposed_by: record.and_then(|r| r.proposed_by.as_deref()),
-        approved_by: record.map_or(&[], |r| r.approved_by.as_slice()),
+        revision: r.revision.as_str().to_owned(),
+        notes: r
+            .notes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        proposed_by: record.and_then(|r| r.proposed_by.clone()),
+        approved_by: record.map_or_else(Vec::new, |r| r.approved_by.clone()),
         published_by: record
-            .and_then(|r| r.published_by.as_deref())
-            .unwrap_or(tagger),
-    })
-    .expect("release serialises")
+            .and_then(|r| r.published_by.clone())
+            .unwrap_or_else(|| tagger.to_owned()),
+    }
 }
 
-async fn releases(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/releases", tag = "read",
+    params(("manual" = String, Path, description = "The manual's id")),
+    responses((status = 200, description = "The manual's releases, oldest first", body = Vec<ReleaseJson>),
+        (status = 404, description = "No such manual", body = ErrorJson)))]
+pub(super) async fn releases(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     headers: HeaderMap,
@@ -130,14 +130,15 @@ async fn releases(
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(json_answer(
-        &headers,
-        &Value::Array(list),
-        Caching::Revalidate,
-    ))
+    Ok(json_answer(&headers, &list, Caching::Revalidate))
 }
 
-async fn release(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/releases/{release}", tag = "read",
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("release" = String, Path, description = "The release's name")),
+    responses((status = 200, description = "The release diff against the release before it", body = NoticeJson),
+        (status = 404, description = "No such manual or release", body = ErrorJson)))]
+pub(super) async fn release(
     State(state): State<AppState>,
     Path((manual, release)): Path<(String, String)>,
     headers: HeaderMap,
@@ -156,7 +157,14 @@ async fn release(
     ))
 }
 
-async fn diff(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/diff", tag = "read",
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("from" = Option<String>, Query, description = "The earlier release [default: the one before `to`]"),
+        ("to" = Option<String>, Query, description = "The later release [default: the latest]")),
+    responses((status = 200, description = "The diff between any two releases", body = NoticeJson),
+        (status = 404, description = "No such manual or release", body = ErrorJson),
+        (status = 400, description = "A release given twice, or not before the other", body = ErrorJson)))]
+pub(super) async fn diff(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     Query(params): Params,
@@ -173,7 +181,14 @@ async fn diff(
     ))
 }
 
-async fn chapters(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/chapters", tag = "read",
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("at" = Option<NaiveDate>, Query, description = "The release in force on this date [default: today]"),
+        ("release" = Option<String>, Query, description = "This release, by name")),
+    responses((status = 200, description = "The contents at a release", body = ContentsJson),
+        (status = 404, description = "No such manual or release", body = ErrorJson),
+        (status = 400, description = "A bad date", body = ErrorJson)))]
+pub(super) async fn chapters(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     Query(params): Params,
@@ -185,26 +200,41 @@ async fn chapters(
         .run(move |app| {
             let release = app.resolve_release(&manual, at, param(&params, "release"))?;
             let contents = app.contents_at(&manual, &release)?;
-            let chapters: Vec<Value> = contents
+            let chapters = contents
                 .entries
                 .iter()
-                .map(|c| {
-                    json!({
-                        "id": c.id, "title": c.title, "kind": c.kind, "url": c.url,
-                        "section": c.section, "tags": c.tags, "revision": c.blob,
-                    })
+                .map(|c| EntryJson {
+                    id: c.id.to_string(),
+                    title: c.title.clone(),
+                    kind: c.kind,
+                    url: c.url.clone(),
+                    section: c.section.clone(),
+                    tags: c.tags.clone(),
+                    revision: c.blob.clone(),
                 })
                 .collect();
-            Ok(json!({
-                "manual": manual, "title": contents.info.title,
-                "release": release.name, "date": release.date, "chapters": chapters,
-            }))
+            Ok(ContentsJson {
+                manual,
+                title: contents.info.title.clone(),
+                release: release.name.clone(),
+                date: release.date,
+                chapters,
+            })
         })
         .await?;
     Ok(json_answer(&headers, &value, Caching::Revalidate))
 }
 
-async fn chapter(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/chapters/{id}", tag = "read",
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("id" = String, Path, description = "The chapter's id"),
+        ("at" = Option<NaiveDate>, Query, description = "As in force on this date [default: today]"),
+        ("release" = Option<String>, Query, description = "As this release fixed it")),
+    responses((status = 200, description = "The chapter; at a named release in force, immutable (strong ETag)", body = ChapterJson),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 404, description = "No such manual, release or chapter", body = ErrorJson),
+        (status = 400, description = "A bad date", body = ErrorJson)))]
+pub(super) async fn chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
     Query(params): Params,
@@ -230,13 +260,22 @@ async fn chapter(
                 Caching::Revalidate
             };
             let c = &version.chapter;
-            let value = json!({
-                "manual": manual, "id": c.id, "title": c.title, "kind": c.kind,
-                "url": c.url, "section": c.section, "tags": c.tags,
-                "review_due": c.review_due, "markdown": c.body, "html": version.rendered.html,
-                "release": release.name, "date": release.date, "revision": release.revision,
-                "chapter_revision": version.blob,
-            });
+            let value = ChapterJson {
+                manual,
+                id: c.id.to_string(),
+                title: c.title.clone(),
+                kind: c.kind,
+                url: c.url.clone(),
+                section: c.section.clone(),
+                tags: c.tags.clone(),
+                review_due: c.review_due,
+                markdown: c.body.clone(),
+                html: version.rendered.html.clone(),
+                release: release.name.clone(),
+                date: release.date,
+                revision: release.revision.clone(),
+                chapter_revision: version.blob.clone(),
+            };
             Ok((value, caching))
         })
         .await?;
@@ -244,12 +283,20 @@ async fn chapter(
 }
 
 /// A JSON answer with a strong ETag (its hash): 304 when the client has it already.
-fn json_answer(headers: &HeaderMap, value: &Value, caching: Caching) -> Response {
+fn json_answer(headers: &HeaderMap, value: &impl Serialize, caching: Caching) -> Response {
     let body = serde_json::to_vec(value).expect("JSON serialises");
     cached(headers, "application/json", body, caching)
 }
 
-async fn search(
+#[utoipa::path(get, path = "/api/v1/search", tag = "read",
+    params(("q" = String, Query, pattern = "[A-Za-z0-9]", description = "Words, \"quoted phrases\" or acronyms: at least one letter or digit"),
+        ("manual" = Option<String>, Query, description = "Only this manual"),
+        ("at" = Option<NaiveDate>, Query, description = "The procedures as they stood on this date [default: today]"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits [default: search.default_limit]")),
+    responses((status = 200, description = "The best hits, with counts per manual", body = SearchResults),
+        (status = 400, description = "An empty query, a bad date or limit", body = ErrorJson),
+        (status = 404, description = "No such manual", body = ErrorJson)))]
+pub(super) async fn search(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, WebError> {

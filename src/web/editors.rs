@@ -12,14 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use headers::authorization::Bearer;
 use headers::{Authorization, ETag, HeaderMapExt, IfMatch, IfNoneMatch};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::api::manual_id;
+use super::shapes::{DraftChapterJson, ErrorJson, PublishRequest, PublishedJson};
 use super::{AppState, WebError};
+use crate::app::Written;
 use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition, ReleasePlan};
 use crate::content::{ChapterId, ManualId, ReleaseName};
 use crate::db::{Editor, Role};
+use crate::notice::NoticeJson;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -148,7 +150,14 @@ async fn as_editor<T: Send + 'static>(
         .await?
 }
 
-async fn draft(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/draft", tag = "editors",
+    security(("bearer" = [])),
+    params(("manual" = String, Path, description = "The manual's id")),
+    responses((status = 200, description = "The draft against the latest release", body = NoticeJson),
+        (status = 401, description = "No token, or one that does not work", body = ErrorJson),
+        (status = 403, description = "The editor's role may not do this", body = ErrorJson),
+        (status = 404, description = "No such manual", body = ErrorJson)))]
+pub(super) async fn draft(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     headers: HeaderMap,
@@ -162,7 +171,15 @@ async fn draft(
     Ok(Json(notice.to_json()))
 }
 
-async fn draft_chapter(
+#[utoipa::path(get, path = "/api/v1/manuals/{manual}/draft/chapters/{id}", tag = "editors",
+    security(("bearer" = [])),
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("id" = String, Path, description = "The chapter's id")),
+    responses((status = 200, description = "The chapter as the draft holds it; its ETag is its revision", body = DraftChapterJson),
+        (status = 401, description = "No token, or one that does not work", body = ErrorJson),
+        (status = 403, description = "The editor's role may not do this", body = ErrorJson),
+        (status = 404, description = "No such manual or chapter", body = ErrorJson)))]
+pub(super) async fn draft_chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -173,11 +190,18 @@ async fn draft_chapter(
         let (chapter, blob, head) = app.draft_chapter(&manual, &id)?.ok_or_else(|| {
             WebError::from(EditError::UnknownChapter(id.chars().take(80).collect()))
         })?;
-        let body = json!({
-            "manual": manual, "id": chapter.id, "title": chapter.title, "kind": chapter.kind,
-            "url": chapter.url, "section": chapter.section, "tags": chapter.tags,
-            "markdown": chapter.body, "revision": blob, "commit": head,
-        });
+        let body = DraftChapterJson {
+            manual,
+            id: chapter.id.to_string(),
+            title: chapter.title,
+            kind: chapter.kind,
+            url: chapter.url,
+            section: chapter.section,
+            tags: chapter.tags,
+            markdown: chapter.body,
+            revision: blob.clone(),
+            commit: head.as_str().to_owned(),
+        };
         Ok(with_etag(StatusCode::OK, &blob, Json(body)))
     })
     .await
@@ -191,7 +215,19 @@ fn with_etag(status: StatusCode, revision: &str, body: impl IntoResponse) -> Res
     response
 }
 
-async fn put_chapter(
+#[utoipa::path(put, path = "/api/v1/manuals/{manual}/chapters/{id}", tag = "editors",
+    security(("bearer" = [])),
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("id" = String, Path, description = "The chapter's id"),
+        ("If-Match" = Option<String>, Header, description = "The revision the text was based on; `*` for any; none to create")),
+    request_body(content = String, content_type = "text/markdown", description = "The chapter file: front matter and Markdown"),
+    responses((status = 200, description = "Saved in the draft", body = Written),
+        (status = 201, description = "Created in the draft", body = Written),
+        (status = 401, description = "No token, or one that does not work", body = ErrorJson),
+        (status = 403, description = "The editor's role may not do this", body = ErrorJson),
+        (status = 412, description = "The chapter changed since that revision", body = ErrorJson),
+        (status = 422, description = "The file breaks the content rules", body = ErrorJson)))]
+pub(super) async fn put_chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -205,7 +241,17 @@ async fn put_chapter(
     write(state, headers, manual, id, Some(text), precondition).await
 }
 
-async fn delete_chapter(
+#[utoipa::path(delete, path = "/api/v1/manuals/{manual}/chapters/{id}", tag = "editors",
+    security(("bearer" = [])),
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("id" = String, Path, description = "The chapter's id"),
+        ("If-Match" = Option<String>, Header, description = "The revision last read")),
+    responses((status = 200, description = "Deleted from the draft", body = Written),
+        (status = 401, description = "No token, or one that does not work", body = ErrorJson),
+        (status = 403, description = "The editor's role may not do this", body = ErrorJson),
+        (status = 404, description = "No such chapter", body = ErrorJson),
+        (status = 412, description = "The chapter changed since that revision", body = ErrorJson)))]
+pub(super) async fn delete_chapter(
     State(state): State<AppState>,
     Path((manual, id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -248,16 +294,16 @@ async fn write(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PublishRequest {
-    name: String,
-    date: Option<String>,
-    #[serde(default)]
-    notes: BTreeMap<String, String>,
-}
-
-async fn publish(
+#[utoipa::path(post, path = "/api/v1/manuals/{manual}/releases", tag = "editors",
+    security(("bearer" = [])),
+    params(("manual" = String, Path, description = "The manual's id")),
+    request_body(content = PublishRequest, content_type = "application/json"),
+    responses((status = 201, description = "Published, with its notice", body = PublishedJson),
+        (status = 401, description = "No token, or one that does not work", body = ErrorJson),
+        (status = 403, description = "The editor's role may not do this", body = ErrorJson),
+        (status = 409, description = "The release exists, or nothing reportable changed", body = ErrorJson),
+        (status = 422, description = "A bad name, date or note", body = ErrorJson)))]
+pub(super) async fn publish(
     State(state): State<AppState>,
     Path(manual): Path<String>,
     headers: HeaderMap,
@@ -291,11 +337,14 @@ async fn publish(
         let plan = ReleasePlan { name, date, notes };
         let release = app.publish_direct(&manual, &plan, &editor)?;
         let notice = app.release_notice(&manual, &release)?;
-        Ok(json!({
-            "manual": manual, "name": release.name, "date": release.date,
-            "scheduled": !release.in_force_on(app.today()), "revision": release.revision,
-            "notice": notice.to_json(),
-        }))
+        Ok(PublishedJson {
+            scheduled: !release.in_force_on(app.today()),
+            manual,
+            name: release.name,
+            date: release.date,
+            revision: release.revision,
+            notice: notice.to_json(),
+        })
     })
     .await;
     state.written();

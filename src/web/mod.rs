@@ -9,7 +9,9 @@ mod error;
 mod guard;
 mod http;
 mod metrics;
+mod openapi;
 mod pages;
+mod shapes;
 mod site;
 mod subscriptions;
 mod workspace;
@@ -145,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .nest(
             "/api/v1",
             api::routes()
+                .route("/openapi.json", get(openapi::openapi_json))
                 .merge(editors::routes())
                 .merge(subscriptions::api_routes()),
         )

@@ -17,6 +17,7 @@ mod hostile;
 mod import;
 mod mail;
 mod monitoring;
+mod openapi;
 mod pages;
 mod releases;
 mod sample;

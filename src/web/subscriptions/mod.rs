@@ -13,10 +13,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::json;
 
 use super::http::page_with_status;
+use super::shapes::{ErrorJson, SubscribedJson, SubscriptionRequest};
 use super::site::Site;
 use super::{AppState, WebError};
 use crate::app::{AppError, Chapterhouse};
@@ -178,18 +177,17 @@ async fn request(state: &AppState, request: Request) -> Result<(), WebError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ApiRequest {
-    email: String,
-    #[serde(default)]
-    manuals: Vec<String>,
-    #[serde(default)]
-    frequency: Option<String>,
-}
-
-async fn subscribe_api(State(state): State<AppState>, body: Bytes) -> Result<Response, WebError> {
-    let parsed: ApiRequest = serde_json::from_slice(&body).map_err(|e| {
+#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "subscriptions",
+    request_body(content = SubscriptionRequest, content_type = "application/json"),
+    responses((status = 202, description = "The same answer whether or not the address exists; a confirmation email follows", body = SubscribedJson),
+        (status = 415, description = "Not JSON", body = ErrorJson),
+        (status = 422, description = "A bad address, manual or frequency", body = ErrorJson),
+        (status = 429, description = "Too many requests from this client (Retry-After)", body = ErrorJson)))]
+pub(in crate::web) async fn subscribe_api(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let parsed: SubscriptionRequest = serde_json::from_slice(&body).map_err(|e| {
         WebError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the request must be JSON {{\"email\": \"...\", \"manuals\": [\"children\"], \"frequency\": \"monthly\"}}: {e}"),
@@ -206,7 +204,9 @@ async fn subscribe_api(State(state): State<AppState>, body: Bytes) -> Result<Res
     .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": CHECK_YOUR_EMAIL })),
+        Json(SubscribedJson {
+            status: CHECK_YOUR_EMAIL.to_owned(),
+        }),
     )
         .into_response())
 }
