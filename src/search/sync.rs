@@ -16,8 +16,8 @@ use super::{SearchError, SearchIndex, Writing};
 use crate::content::{Chapter, ManualId};
 use crate::store::{Release, Store, StoredFile};
 
-/// Releases at once that count as a small step (a publish, an import): its writer merges
-/// only small segments.
+/// Releases at once that count as a small step (a publish, an import): one indexing thread,
+/// a small budget, and merges by size layers ([`super::publish_merges`]).
 const SMALL_STEP: usize = 2;
 
 /// Bumped when what the index holds changes meaning: an older index is rebuilt.
