@@ -14,11 +14,7 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("CHAPTERHOUSE_LOG")
         .output()
         .unwrap();
-    Run {
-        success: out.status.success(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    Run::from(out)
 }
 
 #[test]

@@ -16,11 +16,7 @@ pub fn run_on(ws: &Workspace, data: &Path, args: &[&str]) -> Run {
         .env_remove("CHAPTERHOUSE_LOG")
         .output()
         .unwrap();
-    Run {
-        success: out.status.success(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    Run::from(out)
 }
 
 pub fn git(args: &[&str]) -> std::process::Output {

@@ -26,6 +26,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            success: out.status.success(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+}
+
 impl Run {
     /// Asserts the command succeeded; returns it for further checks.
     #[track_caller]
@@ -106,11 +116,7 @@ impl Workspace {
             .env_remove("CHAPTERHOUSE_LOG")
             .output()
             .unwrap();
-        Run {
-            success: out.status.success(),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        Run::from(out)
     }
 
     /// Writes a file under the workspace (creating folders) and returns its path.
