@@ -30,7 +30,9 @@ pub fn read_snapshot_dir(dir: &Path) -> Result<Vec<SourceFile>, ContentError> {
             })
             .collect::<Result<Vec<_>, ContentError>>()
     });
-    Ok(read.into_iter().collect::<Result<Vec<_>, _>>()?.concat())
+    // Moved out of the chunks, not copied: a snapshot's files can be hundreds of MB.
+    let chunks = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(chunks.into_iter().flatten().collect())
 }
 
 /// Collects the relative paths of the files to read, checking sizes and refusing links.
