@@ -5,9 +5,10 @@ use std::process::Command;
 
 use crate::support::{Server, Workspace};
 
-/// Runs a Python tool; `None` when it is not installed (which fails under CI).
-fn tool(program: &str, args: &[&str]) -> Option<std::process::Output> {
-    match Command::new(program).args(args).output() {
+/// Runs a Python tool in `dir` (where it may keep its caches); `None` when it is not
+/// installed (which fails under CI).
+fn tool(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<std::process::Output> {
+    match Command::new(program).current_dir(dir).args(args).output() {
         Ok(out) => Some(out),
         Err(_) if std::env::var_os("CI").is_none() => {
             eprintln!(
@@ -68,7 +69,11 @@ fn the_description_covers_every_json_endpoint_and_is_valid_openapi_3_1() {
 
     let file = server.ws.dir.path().join("openapi.json");
     std::fs::write(&file, doc.to_string()).unwrap();
-    if let Some(out) = tool("openapi-spec-validator", &[&file.display().to_string()]) {
+    if let Some(out) = tool(
+        server.ws.dir.path(),
+        "openapi-spec-validator",
+        &[&file.display().to_string()],
+    ) {
         assert!(
             out.status.success(),
             "{}{}",
@@ -83,6 +88,7 @@ fn generated_requests_to_the_read_endpoints_get_no_server_error_and_answers_that
     let server = Server::start(Workspace::with_sample());
     let schema = format!("{}/api/v1/openapi.json", server.base);
     let Some(out) = tool(
+        server.ws.dir.path(),
         "schemathesis",
         &[
             "run",
