@@ -130,21 +130,11 @@ impl Chapterhouse {
                 fix: "chapterhouse reindex".into(),
             }),
         }
-        for problem in self.db()?.problems()? {
-            let fix = if let Some(period) = problem
-                .strip_prefix("digest period ")
-                .and_then(|p| p.split(' ').next())
-            {
-                format!("chapterhouse digest --period {period}")
-            } else if problem.starts_with("the schema") {
-                "run the chapterhouse that wrote it, or a newer one".into()
-            } else {
-                "restore the database from a backup (chapterhouse restore)".into()
-            };
+        for p in self.db()?.problems()? {
             found.push(Finding {
                 area: "database",
-                problem,
-                fix,
+                problem: p.problem,
+                fix: p.fix,
             });
         }
         Ok(found)

@@ -8,6 +8,7 @@ mod proposals;
 mod sessions;
 mod subscribers;
 mod upkeep;
+pub use upkeep::Problem;
 #[cfg(test)]
 mod workspace_tests;
 

@@ -8,6 +8,15 @@ use rusqlite::Connection;
 
 use super::{Db, DbError, MIGRATIONS};
 
+/// Something wrong with the database, and what fixes it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub problem: String,
+    pub fix: String,
+}
+
+const RESTORE: &str = "restore the database from a backup (chapterhouse restore)";
+
 impl Db {
     /// Reads the database through a connection of its own, opened for the purpose: an
     /// error when the file cannot be opened or read as a database (the pool's connections
@@ -57,9 +66,10 @@ impl Db {
         Ok(counts)
     }
 
-    /// What is wrong with the database: its schema version, SQLite's own integrity check,
-    /// rows whose references are gone, and finished digest periods with deliveries left.
-    pub fn problems(&self) -> Result<Vec<String>, DbError> {
+    /// What is wrong with the database, each with its fix: its schema version, SQLite's
+    /// own integrity check, rows whose references are gone, and finished digest periods
+    /// with deliveries left.
+    pub fn problems(&self) -> Result<Vec<Problem>, DbError> {
         let conn = self.conn()?;
         let err = |e| self.err(e);
         let mut problems = Vec::new();
@@ -67,21 +77,23 @@ impl Db {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(err)?;
         if version != MIGRATIONS.len() {
-            problems.push(format!(
-                "the schema is at version {version}, this chapterhouse writes version {}",
-                MIGRATIONS.len()
-            ));
+            problems.push(Problem {
+                problem: format!(
+                    "the schema is at version {version}, this chapterhouse writes version {}",
+                    MIGRATIONS.len()
+                ),
+                fix: "run the chapterhouse that wrote it, or a newer one".into(),
+            });
         }
         let integrity: Vec<String> = conn
             .prepare("PRAGMA integrity_check")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(err)?;
         if integrity != ["ok"] {
-            problems.extend(
-                integrity
-                    .into_iter()
-                    .map(|p| format!("SQLite integrity: {p}")),
-            );
+            problems.extend(integrity.into_iter().map(|p| Problem {
+                problem: format!("SQLite integrity: {p}"),
+                fix: RESTORE.into(),
+            }));
         }
         let orphans: Vec<(String, i64)> = conn
             .prepare("PRAGMA foreign_key_check")
@@ -91,7 +103,10 @@ impl Db {
             })
             .map_err(err)?;
         for (table, row) in orphans {
-            problems.push(format!("{table} row {row} refers to a row that is gone"));
+            problems.push(Problem {
+                problem: format!("{table} row {row} refers to a row that is gone"),
+                fix: RESTORE.into(),
+            });
         }
         let unfinished: Vec<(String, i64)> = conn
             .prepare(
@@ -102,9 +117,12 @@ impl Db {
             .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(err)?;
         for (period, n) in unfinished {
-            problems.push(format!(
-                "digest period {period} is marked finished but {n} deliveries are not done"
-            ));
+            problems.push(Problem {
+                problem: format!(
+                    "digest period {period} is marked finished but {n} deliveries are not done"
+                ),
+                fix: format!("chapterhouse digest --period {period}"),
+            });
         }
         Ok(problems)
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::http::{Caching, Params, cached, date_param, param};
-use super::shapes::{ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
+use super::shapes::{ChapterFields, ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
 use super::{AppState, WebError};
 use crate::app::AppError;
 use crate::app::ManualSummary;
@@ -204,12 +204,7 @@ pub(super) async fn chapters(
                 .entries
                 .iter()
                 .map(|c| EntryJson {
-                    id: c.id.to_string(),
-                    title: c.title.clone(),
-                    kind: c.kind,
-                    url: c.url.clone(),
-                    section: c.section.clone(),
-                    tags: c.tags.clone(),
+                    chapter: ChapterFields::of_entry(c),
                     revision: c.blob.clone(),
                 })
                 .collect();
@@ -262,12 +257,7 @@ pub(super) async fn chapter(
             let c = &version.chapter;
             let value = ChapterJson {
                 manual,
-                id: c.id.to_string(),
-                title: c.title.clone(),
-                kind: c.kind,
-                url: c.url.clone(),
-                section: c.section.clone(),
-                tags: c.tags.clone(),
+                chapter: ChapterFields::of_chapter(c),
                 review_due: c.review_due,
                 markdown: c.body.clone(),
                 html: version.rendered.html.clone(),

@@ -15,7 +15,7 @@ use headers::{Authorization, ETag, HeaderMapExt, IfMatch, IfNoneMatch};
 use serde_json::Value;
 
 use super::api::manual_id;
-use super::shapes::{DraftChapterJson, ErrorJson, PublishRequest, PublishedJson};
+use super::shapes::{ChapterFields, DraftChapterJson, ErrorJson, PublishRequest, PublishedJson};
 use super::{AppState, WebError};
 use crate::app::Written;
 use crate::app::{BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition, ReleasePlan};
@@ -192,12 +192,7 @@ pub(super) async fn draft_chapter(
         })?;
         let body = DraftChapterJson {
             manual,
-            id: chapter.id.to_string(),
-            title: chapter.title,
-            kind: chapter.kind,
-            url: chapter.url,
-            section: chapter.section,
-            tags: chapter.tags,
+            chapter: ChapterFields::of_chapter(&chapter),
             markdown: chapter.body,
             revision: blob.clone(),
             commit: head.as_str().to_owned(),

@@ -185,10 +185,10 @@ fn read_gauges(app: &Chapterhouse) {
     if let Ok(db) = app.db()
         && let Ok(rows) = db.deliveries_by_period(RECENT_PERIODS)
     {
-        for state in ["pending", "sending", "sent", "failed"] {
-            let mut periods: Vec<&str> = rows.iter().map(|(p, _, _)| p.as_str()).collect();
-            periods.dedup();
-            for period in periods {
+        let mut periods: Vec<&str> = rows.iter().map(|(p, _, _)| p.as_str()).collect();
+        periods.dedup();
+        for period in periods {
+            for state in ["pending", "sending", "sent", "failed"] {
                 let n = rows
                     .iter()
                     .find(|(p, s, _)| p == period && s == state)

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::content::{ChapterKind, ManualId, ReleaseName};
+use crate::app::ContentsEntry;
+use crate::content::{Chapter, ChapterKind, ManualId, ReleaseName};
 use crate::notice::NoticeJson;
 use crate::store::Revision;
 
@@ -29,9 +30,9 @@ pub struct ContentsJson {
     pub chapters: Vec<EntryJson>,
 }
 
-/// One chapter of the contents.
+/// What every chapter answer says of a chapter: its front matter's reader-facing fields.
 #[derive(Serialize, ToSchema)]
-pub struct EntryJson {
+pub struct ChapterFields {
     pub id: String,
     pub title: String,
     pub kind: ChapterKind,
@@ -39,6 +40,37 @@ pub struct EntryJson {
     pub url: Option<String>,
     pub section: Option<String>,
     pub tags: Vec<String>,
+}
+
+impl ChapterFields {
+    pub fn of_chapter(c: &Chapter) -> ChapterFields {
+        ChapterFields {
+            id: c.id.to_string(),
+            title: c.title.clone(),
+            kind: c.kind,
+            url: c.url.clone(),
+            section: c.section.clone(),
+            tags: c.tags.clone(),
+        }
+    }
+
+    pub fn of_entry(c: &ContentsEntry) -> ChapterFields {
+        ChapterFields {
+            id: c.id.to_string(),
+            title: c.title.clone(),
+            kind: c.kind,
+            url: c.url.clone(),
+            section: c.section.clone(),
+            tags: c.tags.clone(),
+        }
+    }
+}
+
+/// One chapter of the contents.
+#[derive(Serialize, ToSchema)]
+pub struct EntryJson {
+    #[serde(flatten)]
+    pub chapter: ChapterFields,
     /// The chapter file's revision (its git blob).
     pub revision: String,
 }
@@ -47,12 +79,8 @@ pub struct EntryJson {
 #[derive(Serialize, ToSchema)]
 pub struct ChapterJson {
     pub manual: ManualId,
-    pub id: String,
-    pub title: String,
-    pub kind: ChapterKind,
-    pub url: Option<String>,
-    pub section: Option<String>,
-    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub chapter: ChapterFields,
     pub review_due: Option<NaiveDate>,
     /// The chapter's text, without its front matter.
     pub markdown: String,
@@ -86,12 +114,8 @@ pub struct ReleaseJson {
 #[derive(Serialize, ToSchema)]
 pub struct DraftChapterJson {
     pub manual: ManualId,
-    pub id: String,
-    pub title: String,
-    pub kind: ChapterKind,
-    pub url: Option<String>,
-    pub section: Option<String>,
-    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub chapter: ChapterFields,
     pub markdown: String,
     /// The chapter file's revision: send it back as `If-Match` to change the chapter.
     pub revision: String,
