@@ -130,7 +130,12 @@ fn promtool(text: &str) -> Option<String> {
 
 #[test]
 fn metrics_count_routes_by_pattern_and_pass_promtool() {
-    let server = Server::start(Workspace::with_sample());
+    // A digest already sent for April 2024, so the ledger has a period to report.
+    let ws = Workspace::with_sample();
+    ws.run(&["subscribers", "add", "kids@example.org", "--confirmed"])
+        .ok();
+    ws.run(&["digest", "--period", "2024-04"]).ok();
+    let server = Server::start(ws);
     for path in [
         "/",
         "/",
@@ -163,6 +168,8 @@ fn metrics_count_routes_by_pattern_and_pass_promtool() {
         r#"chapterhouse_releases{manual="children"} 2"#,
         r#"chapterhouse_latest_release_age_seconds{manual="adults"}"#,
         "chapterhouse_index_documents ",
+        r#"chapterhouse_deliveries{period="2024-04",state="sent"} 1"#,
+        r#"chapterhouse_deliveries{period="2024-04",state="failed"} 0"#,
         "# HELP chapterhouse_http_requests_total ",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
