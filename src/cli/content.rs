@@ -145,6 +145,10 @@ fn search_text(results: &SearchResults, at: Option<NaiveDate>) -> String {
         |d| format!("in force on {d}"),
     );
     let mut out = match results.total {
+        n if results.more => format!(
+            "More than {n} chapters {when} match \"{}\".\n",
+            results.query
+        ),
         0 => format!("No chapters {when} match \"{}\".\n", results.query),
         1 => format!("1 chapter {when} matches \"{}\".\n", results.query),
         n => format!("{n} chapters {when} match \"{}\".\n", results.query),

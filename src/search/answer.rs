@@ -72,7 +72,7 @@ impl SearchIndex {
         };
         let day = schema::day(request.at);
         let manual = request.manual.as_ref().map(ManualId::as_str);
-        let run = |text: &dyn Query| -> Result<Pass, SearchError> {
+        let run = |text: &TextQuery| -> Result<Pass, SearchError> {
             Ok(collect::run(
                 searcher,
                 &self.filters,
@@ -82,14 +82,24 @@ impl SearchIndex {
                 limit,
             )?)
         };
-        let mut text = builder.text_query(&user, &[]);
-        let mut pass = run(&*text)?;
+        let mut text = builder.text_query(&user, &[], false);
+        let mut pass = run(&text)?;
+        // Too few to fill the page: a glossary form's words found apart count too.
+        let mut loose = false;
+        if pass.total < limit {
+            let wider = builder.text_query(&user, &[], true);
+            if wider.others.len() > text.others.len() {
+                pass = run(&wider)?;
+                text = wider;
+                loose = true;
+            }
+        }
         let mut fuzzy = false;
         if pass.total < FEW_HITS || builder.has_unknown_words(&user) {
             let corrections = builder.corrections(&user)?;
             if !corrections.is_empty() {
-                let tolerant = builder.text_query(&user, &corrections);
-                let tolerant_pass = run(&*tolerant)?;
+                let tolerant = builder.text_query(&user, &corrections, loose);
+                let tolerant_pass = run(&tolerant)?;
                 if tolerant_pass.total >= pass.total {
                     text = tolerant;
                     pass = tolerant_pass;
@@ -98,7 +108,7 @@ impl SearchIndex {
             }
         }
 
-        let highlighted = builder.highlighted(&user, &*text);
+        let highlighted = builder.highlighted(&user, &text.whole());
         let mut snippets = SnippetGenerator::create(searcher, &*highlighted, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut stems = Vec::new();
@@ -147,6 +157,7 @@ impl SearchIndex {
         Ok(SearchResults {
             query: user.text,
             total,
+            more: pass.more,
             hits,
             facets,
             fuzzy,
@@ -179,6 +190,9 @@ impl Stems {
         }
         let finder = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            // Built for one query and a few bodies: a DFA would cost more to build than
+            // it saves (the patterns are found by the SIMD prefilter either way).
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .build(&patterns)
             .ok()
             .filter(|f| f.patterns_len() > 0);
@@ -327,6 +341,7 @@ mod tests {
         let results = SearchResults {
             query: query.to_owned(),
             total: 0,
+            more: false,
             hits: Vec::new(),
             facets: BTreeMap::new(),
             fuzzy: false,

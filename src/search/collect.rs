@@ -1,23 +1,31 @@
 //! One pass of a query over the index: the best hits in force on a day, and how many
-//! match in all and per manual. The hits come from tantivy's pruning search (block-max
-//! WAND when the query is a union of terms), which skips documents that cannot reach the
-//! top; each match it offers is kept only when in force (one bit, [`super::filter`]).
-//! The counts come from a second walk that scores nothing.
+//! match in all and per manual (up to [`COUNTED_MATCHES`]). The query comes in two parts
+//! whose scores add up ([`TextQuery`]): its phrases and intersections match fewer
+//! chapters and are scored first, each with its terms' score added; then tantivy's pruning
+//! search (block-max WAND) runs over the union of terms alone, which skips documents that
+//! cannot reach the top, for the chapters the first part did not find. A match is kept
+//! only when in force (one bit, [`super::filter`]). The counts come from a walk that
+//! scores nothing and stops at the cap.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocId, Score, Searcher};
+use tantivy::query::{EnableScoring, Query, Weight};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
-use super::filter::Filters;
+use super::COUNTED_MATCHES;
+use super::filter::{Filters, Manuals};
+use super::query::TextQuery;
 
 /// What one pass found.
 pub(super) struct Pass {
     /// Best first.
     pub hits: Vec<(Score, DocAddress)>,
+    /// Matches counted, at most [`COUNTED_MATCHES`].
     pub total: usize,
-    /// Matches per manual, whatever the manual asked for.
+    /// True when more match than were counted.
+    pub more: bool,
+    /// Matches per manual, whatever the manual asked for (of those counted).
     pub facets: BTreeMap<String, u64>,
 }
 
@@ -26,53 +34,59 @@ pub(super) struct Pass {
 pub(super) fn run(
     searcher: &Searcher,
     filters: &Filters,
-    query: &dyn Query,
+    query: &TextQuery,
     day: i64,
     manual: Option<&str>,
     limit: usize,
 ) -> tantivy::Result<Pass> {
-    let scoring = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let counting = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let counting = query
+        .whole()
+        .weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let terms = query.terms().weight(scoring)?;
+    let others = query.others().map(|q| q.weight(scoring)).transpose()?;
     let mut best = Best::new(limit);
-    let mut total = 0usize;
-    let mut facets: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts = Counts::default();
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let view = filters.view(reader, day)?;
         let (in_force, manuals) = (&*view.in_force, &*view.manuals);
-        let wanted = match manual {
-            Some(m) => manuals.number_of(m),
-            None => None,
-        };
-        let mut per_manual = vec![0u64; manuals.names.len()];
-        counting.for_each_no_score(reader, &mut |docs: &[DocId]| {
-            for &doc in docs {
-                if in_force.contains(doc)
-                    && let Some(count) = per_manual.get_mut(manuals.of_doc[doc as usize] as usize)
-                {
-                    *count += 1;
-                }
-            }
-        })?;
-        for (name, count) in manuals.names.iter().zip(&per_manual) {
-            if *count > 0 {
-                *facets.entry(name.clone()).or_default() += count;
-            }
-        }
-        total += match (manual, wanted) {
-            (None, _) => per_manual.iter().sum::<u64>() as usize,
-            (Some(_), Some(n)) => per_manual[n as usize] as usize,
-            (Some(_), None) => 0,
-        };
-        if manual.is_some() && wanted.is_none_or(|n| per_manual[n as usize] == 0) {
+        let wanted = manual.map(|m| manuals.number_of(m));
+        if !counts.segment(&*counting, reader, manuals, wanted, &|doc| {
+            in_force.contains(doc)
+        })? {
             continue;
         }
-        if manual.is_none() && per_manual.iter().all(|c| *c == 0) {
-            continue;
-        }
+        let kept = |doc: DocId| {
+            in_force.contains(doc)
+                && wanted.is_none_or(|n| n.is_some_and(|n| manuals.of_doc[doc as usize] == n))
+        };
         let segment = ord as u32;
-        scoring.for_each_pruning(best.threshold(), reader, &mut |doc, score| {
-            let in_manual = wanted.is_none_or(|n| manuals.of_doc[doc as usize] == n);
-            if in_force.contains(doc) && in_manual {
+        // The phrases' matches, each scored whole; the union of terms then skips them.
+        let mut scored: Vec<DocId> = Vec::new();
+        if let Some(others) = &others {
+            let mut rest = others.scorer(reader, 1.0)?;
+            let mut words = terms.scorer(reader, 1.0)?;
+            let mut doc = rest.doc();
+            while doc != TERMINATED {
+                if kept(doc) {
+                    let mut score = rest.score();
+                    if words.doc() < doc {
+                        words.seek(doc);
+                    }
+                    if words.doc() == doc {
+                        score += words.score();
+                    }
+                    best.offer(score, DocAddress::new(segment, doc));
+                    scored.push(doc);
+                }
+                doc = rest.advance();
+            }
+        }
+        if query.terms.is_empty() {
+            continue;
+        }
+        terms.for_each_pruning(best.threshold(), reader, &mut |doc, score| {
+            if kept(doc) && scored.binary_search(&doc).is_err() {
                 best.offer(score, DocAddress::new(segment, doc));
             }
             best.threshold()
@@ -80,9 +94,63 @@ pub(super) fn run(
     }
     Ok(Pass {
         hits: best.into_sorted(),
-        total,
-        facets,
+        total: counts.total,
+        more: counts.more,
+        facets: counts.facets,
     })
+}
+
+/// Matches counted so far, in all (of the manual asked for) and per manual.
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    more: bool,
+    facets: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    /// Counts a segment's matches in force (`wanted`: the manual asked for, by its number
+    /// in the segment, `Some(None)` when the segment has none of it) until one more than
+    /// [`COUNTED_MATCHES`] is seen. False when the segment surely has no match to score.
+    fn segment(
+        &mut self,
+        counting: &dyn Weight,
+        reader: &SegmentReader,
+        manuals: &Manuals,
+        wanted: Option<Option<u32>>,
+        in_force: &dyn Fn(DocId) -> bool,
+    ) -> tantivy::Result<bool> {
+        if self.more {
+            return Ok(true);
+        }
+        let mut per_manual = vec![0u64; manuals.names.len()];
+        let mut found = 0usize;
+        let mut scorer = counting.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if in_force(doc) {
+                let number = manuals.of_doc[doc as usize];
+                let counted = wanted.is_none_or(|n| n == Some(number));
+                if counted && self.total + found == COUNTED_MATCHES {
+                    // One more than the cap: enough to say "more".
+                    self.more = true;
+                    break;
+                }
+                if let Some(count) = per_manual.get_mut(number as usize) {
+                    *count += 1;
+                }
+                found += usize::from(counted);
+            }
+            doc = scorer.advance();
+        }
+        self.total += found;
+        for (name, count) in manuals.names.iter().zip(&per_manual) {
+            if *count > 0 {
+                *self.facets.entry(name.clone()).or_default() += count;
+            }
+        }
+        Ok(wanted != Some(None) && (found > 0 || self.more))
+    }
 }
 
 /// A hit as kept among the best: higher scores first, then the earlier document (the

@@ -5,6 +5,8 @@
 mod answer;
 mod collect;
 #[cfg(test)]
+mod collect_tests;
+#[cfg(test)]
 mod crash_tests;
 mod filter;
 mod glossary;
@@ -33,11 +35,14 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::content::ManualId;
 use crate::store::StoreError;
-use query::QueryBuilder;
+use query::{QueryBuilder, TextQuery};
 use schema::Fields;
 
 /// Most hits one query returns.
 pub const MAX_LIMIT: usize = 100;
+/// Matches are counted up to this many: nobody needs to know there are 4,000 rather than
+/// "more than 1,000", and an exact count would read every match.
+pub const COUNTED_MATCHES: usize = 1000;
 
 /// How much a writer is about to index, which decides how it merges.
 #[derive(Debug, Clone, Copy)]
@@ -118,7 +123,10 @@ pub struct Hit {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub query: String,
+    /// How many chapters match, counted up to [`COUNTED_MATCHES`].
     pub total: usize,
+    /// True when more than `total` match: counting stopped there.
+    pub more: bool,
     pub hits: Vec<Hit>,
     /// Matches per manual, whatever the manual filter.
     pub facets: BTreeMap<String, u64>,

@@ -138,25 +138,17 @@ impl QueryBuilder<'_> {
         out
     }
 
-    /// One analysed word in every weighted field.
-    fn term_clause(&self, token: &str) -> Box<dyn Query> {
-        Box::new(BooleanQuery::new(self.term_per_field(token)))
-    }
-
-    /// A word in each weighted field, as clauses of their own: a query's words spread
-    /// this way make one union of terms, which the search for the best hits can prune
-    /// (the score is the same sum as with one clause per word).
-    fn term_per_field(&self, token: &str) -> Vec<(Occur, Box<dyn Query>)> {
+    /// A word in each weighted field, as terms of their own: a query's words spread this
+    /// way make one union of terms, which the search for the best hits can prune (the
+    /// score is the same sum as with one clause per word).
+    fn term_per_field(&self, token: &str, boost: f32) -> Vec<Box<dyn Query>> {
         WEIGHTS
             .iter()
-            .map(|(w, boost)| {
+            .map(|(w, weight)| {
                 let term = Term::from_field_text(w.field(self.fields), token);
                 let q: Box<dyn Query> =
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>,
-                )
+                Box::new(BoostQuery::new(q, weight * boost)) as Box<dyn Query>
             })
             .collect()
     }
@@ -166,18 +158,15 @@ impl QueryBuilder<'_> {
     /// the child" matches "until <any word> child" without reading the longest posting lists
     /// in the index. In the body, a phrase is every pair of neighbouring words it holds,
     /// each one indexed term: no word positions are read, however common the words.
-    fn phrase_clause(&self, text: &str, boost: f32) -> Option<Box<dyn Query>> {
+    fn phrase_clause(&self, text: &str, boost: f32, into: &mut TextQuery) {
         let mut tokens = self.tokens(QUERY, text);
         if tokens.len() < 2 {
             // Nothing, one word, or only stop words: then every word counts.
             tokens = self.tokens(STEMMED, text);
         }
         match tokens.len() {
-            0 => None,
-            1 => Some(Box::new(BoostQuery::new(
-                self.term_clause(&tokens[0].1),
-                boost,
-            ))),
+            0 => {}
+            1 => into.terms.extend(self.term_per_field(&tokens[0].1, boost)),
             _ => {
                 let mut per_field: Vec<(Occur, Box<dyn Query>)> = [
                     (self.fields.title, WEIGHTS[0].1),
@@ -214,7 +203,7 @@ impl QueryBuilder<'_> {
                         )),
                     ));
                 }
-                Some(Box::new(BooleanQuery::new(per_field)))
+                into.others.push(Box::new(BooleanQuery::new(per_field)));
             }
         }
     }
@@ -243,9 +232,11 @@ impl QueryBuilder<'_> {
     }
 
     /// The relevance query: every word, phrase and glossary form, any of which may match;
-    /// the more match, and the weightier the field, the higher the score.
-    pub fn text_query(&self, query: &UserQuery, corrections: &[String]) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    /// the more match, and the weightier the field, the higher the score. With `loose`, a
+    /// glossary form's words found apart count too: an intersection of words, often common
+    /// ones, which is dear to score and is wanted only when the rest finds too little.
+    pub fn text_query(&self, query: &UserQuery, corrections: &[String], loose: bool) -> TextQuery {
+        let mut text = TextQuery::default();
         let words = query.words.join(" ");
         let mut tokens = self.tokens(QUERY, &words);
         if tokens.is_empty() {
@@ -255,36 +246,61 @@ impl QueryBuilder<'_> {
         let mut seen = std::collections::HashSet::new();
         for (_, token) in tokens {
             if seen.insert(token.clone()) {
-                clauses.extend(self.term_per_field(&token));
+                text.terms.extend(self.term_per_field(&token, 1.0));
             }
         }
-        clauses.extend(
-            self.neighbours(query)
-                .into_iter()
-                .map(|q| (Occur::Should, q)),
-        );
+        text.terms.extend(self.neighbours(query));
         for phrase in &query.phrases {
             // A phrase the user quoted counts double.
-            clauses.extend(self.phrase_clause(phrase, 2.0).map(|q| (Occur::Should, q)));
+            self.phrase_clause(phrase, 2.0, &mut text);
         }
         let forms = self.glossary.alternatives(&query.all_words());
         for form in forms.iter().map(|f| f.join(" ")) {
-            clauses.extend(self.phrase_clause(&form, 1.0).map(|q| (Occur::Should, q)));
-            clauses.extend(self.loose_clause(&form).map(|q| (Occur::Should, q)));
+            self.phrase_clause(&form, 1.0, &mut text);
+            if loose {
+                text.others.extend(self.loose_clause(&form));
+            }
         }
         for compound in self.compounds(query) {
-            clauses.extend(
-                self.phrase_clause(&compound, 1.0)
-                    .map(|q| (Occur::Should, q)),
-            );
+            self.phrase_clause(&compound, 1.0, &mut text);
         }
         // Corrected spellings count as the words the user meant.
         for (_, token) in self.tokens(QUERY, &corrections.join(" ")) {
             if seen.insert(token.clone()) {
-                clauses.extend(self.term_per_field(&token));
+                text.terms.extend(self.term_per_field(&token, 1.0));
             }
         }
-        Box::new(BooleanQuery::new(clauses))
+        text
+    }
+}
+
+/// The relevance query in two parts whose scores add up: plain terms, a union which the
+/// search for the best hits prunes (block-max WAND), and the rest (phrases, words that
+/// must all be found), which match fewer chapters and are scored one by one.
+#[derive(Default)]
+pub struct TextQuery {
+    /// Each a term, boosted.
+    pub terms: Vec<Box<dyn Query>>,
+    pub others: Vec<Box<dyn Query>>,
+}
+
+impl TextQuery {
+    fn union<'q>(parts: impl Iterator<Item = &'q Box<dyn Query>>) -> BooleanQuery {
+        BooleanQuery::new(parts.map(|q| (Occur::Should, q.box_clone())).collect())
+    }
+
+    /// Both parts as one query: what is counted and highlighted.
+    pub fn whole(&self) -> BooleanQuery {
+        Self::union(self.terms.iter().chain(&self.others))
+    }
+
+    pub fn terms(&self) -> BooleanQuery {
+        Self::union(self.terms.iter())
+    }
+
+    /// `None` when every clause is a term.
+    pub fn others(&self) -> Option<BooleanQuery> {
+        (!self.others.is_empty()).then(|| Self::union(self.others.iter()))
     }
 }
 

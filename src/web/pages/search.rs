@@ -20,7 +20,8 @@ use crate::web::site::Site;
 
 struct FacetLine {
     title: String,
-    count: u64,
+    /// "12", or "600+" when counting stopped.
+    count: String,
     href: String,
     selected: bool,
 }
@@ -35,6 +36,8 @@ struct HitLine {
 
 struct ResultsView {
     total: usize,
+    /// More than `total` match.
+    more: bool,
     at_text: Option<String>,
     fuzzy: bool,
     facets: Vec<FacetLine>,
@@ -144,12 +147,19 @@ fn results_view(
     };
     let manual_param = asked.manual.as_ref().map(ToString::to_string);
     let at_param = asked.at.map(|d| d.to_string());
+    let counted = |n: u64| {
+        if found.more {
+            format!("{n}+")
+        } else {
+            n.to_string()
+        }
+    };
     let mut facets: Vec<FacetLine> = found
         .facets
         .iter()
         .map(|(id, count)| FacetLine {
             title: title_of(id),
-            count: *count,
+            count: counted(*count),
             href: search_href(query, Some(id), at_param.as_deref()),
             selected: manual_param.as_deref() == Some(id.as_str()),
         })
@@ -159,7 +169,7 @@ fn results_view(
             0,
             FacetLine {
                 title: "All manuals".into(),
-                count: found.facets.values().sum(),
+                count: counted(found.facets.values().sum()),
                 href: search_href(query, None, at_param.as_deref()),
                 selected: false,
             },
@@ -172,6 +182,7 @@ fn results_view(
     };
     ResultsView {
         total: found.total,
+        more: found.more,
         at_text: asked.at.map(long_date),
         fuzzy: found.fuzzy,
         facets,
