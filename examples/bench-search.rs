@@ -30,6 +30,10 @@ use chapterhouse::search::{SearchRequest, SearchResults};
 use chrono::NaiveDate;
 use serde_json::json;
 
+/// The server's allocator (src/main.rs), so that searches are timed as the server runs them.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const USAGE: &str = "\
 usage: bench-search latency --data DIR --queries FILE [--rounds N] [--warmup N] [--json FILE]
        bench-search publish --data DIR --snapshot DIR --manual ID --release NAME

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-/// mimalloc gives memory back when it is freed, whichever thread held it: the threads a
+/// jemalloc gives memory back when it is freed, whichever thread held it: the threads a
 /// publish's index writer starts and ends would otherwise leave glibc's per-thread arenas
 /// holding what they used, and a server's memory would grow with every release.
 #[global_allocator]
