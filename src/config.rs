@@ -221,6 +221,19 @@ pub struct SearchConfig {
     pub default_limit: usize,
     /// Recent search answers kept in memory (0: none).
     pub cached_results: usize,
+    /// Searches the server runs at once; more wait their turn, in arrival order (0: three
+    /// per core).
+    pub at_once: usize,
+}
+
+impl SearchConfig {
+    /// [`SearchConfig::at_once`], with 0 read as three per core.
+    pub fn searches_at_once(&self) -> usize {
+        match self.at_once {
+            0 => 3 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
 }
 
 impl Default for SearchConfig {
@@ -230,6 +243,7 @@ impl Default for SearchConfig {
             glossary_mode: GlossaryMode::Extend,
             default_limit: 10,
             cached_results: 1024,
+            at_once: 0,
         }
     }
 }

@@ -206,13 +206,9 @@ impl Chapterhouse {
             .into_iter()
             .filter(|f| f.path.ends_with(".md"))
             .collect();
-        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
-        let chapters = self.store.read_chapters(manual, files)?;
-        Ok(chapters
-            .into_iter()
-            .zip(blobs)
-            .map(|(c, blob)| ContentsEntry::of(c, blob))
-            .collect())
+        Ok(self
+            .store
+            .read_chapters_into(manual, files, ContentsEntry::of)?)
     }
 
     /// The entries of a revision, worked out from `base` by the files that changed since;
@@ -243,13 +239,9 @@ impl Chapterhouse {
                 })
             })
             .collect();
-        let blobs: Vec<String> = files.iter().map(|f| f.blob.clone()).collect();
-        let added = self.store.read_chapters(manual, files)?;
         entries.extend(
-            added
-                .into_iter()
-                .zip(blobs)
-                .map(|(c, blob)| ContentsEntry::of(c, blob)),
+            self.store
+                .read_chapters_into(manual, files, ContentsEntry::of)?,
         );
         // A revision made outside chapterhouse may break the rules; read it whole then,
         // which reports the problem as reading always has.

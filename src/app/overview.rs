@@ -335,11 +335,8 @@ impl Chapterhouse {
     ) -> Vec<((String, String), ChapterId)> {
         let key = |f: &StoredFile| (f.path.clone(), f.blob.clone());
         let keys: Vec<(String, String)> = files.iter().map(key).collect();
-        if let Ok(chapters) = self.store.read_chapters(manual, files) {
-            return keys
-                .into_iter()
-                .zip(chapters.into_iter().map(|c| c.id))
-                .collect();
+        if let Ok(ids) = self.store.read_chapters_into(manual, files, |c, _| c.id) {
+            return keys.into_iter().zip(ids).collect();
         }
         // Some file is broken (a commit made outside chapterhouse): read them one by one.
         keys.into_iter()

@@ -74,15 +74,9 @@ fn the_best_hits_are_those_of_scoring_every_match_of_the_whole_query() {
         for loose in [false, true] {
             let query = builder.text_query(&user, &[], loose);
             for at in [today, past] {
-                let pass = collect::run(
-                    &searcher,
-                    &index.filters,
-                    &query,
-                    schema::day(at),
-                    None,
-                    10,
-                )
-                .unwrap();
+                let pass =
+                    collect::run(&searcher, &index.filters, &query, schema::day(at), None, 10)
+                        .unwrap();
                 let plain = plain_best(&index, &query.whole(), at, 10);
                 let docs = |hits: &[(f32, DocAddress)]| -> Vec<DocAddress> {
                     hits.iter().map(|(_, a)| *a).collect()

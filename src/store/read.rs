@@ -225,6 +225,18 @@ impl Store {
         manual: &ManualId,
         files: Vec<StoredFile>,
     ) -> Result<Vec<Chapter>, StoreError> {
+        self.read_chapters_into(manual, files, |chapter, _| chapter)
+    }
+
+    /// Reads and parses chapter files as [`Store::read_chapters`] does, handing each
+    /// chapter and its blob to `keep` as soon as it is read: only what `keep` returns is
+    /// held, so reading a whole manual's front matter never holds all its text.
+    pub fn read_chapters_into<T: Send>(
+        &self,
+        manual: &ManualId,
+        files: Vec<StoredFile>,
+        keep: impl Fn(Chapter, String) -> T + Sync,
+    ) -> Result<Vec<T>, StoreError> {
         let read = |repo: &git2::Repository, files: Vec<StoredFile>| {
             files
                 .into_iter()
@@ -235,7 +247,7 @@ impl Store {
                         .map_err(|_| ContentError::file(&label, "not UTF-8 text".into()))?;
                     let mut chapter = Chapter::parse_stored(&label, text)?;
                     chapter.path = f.path;
-                    Ok(chapter)
+                    Ok(keep(chapter, f.blob))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         };

@@ -49,6 +49,9 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub struct AppState {
     app: Arc<Chapterhouse>,
     search: Arc<SearchIndex>,
+    /// Turns to search (`search.at_once`): searches beyond them wait, in arrival order,
+    /// rather than share the cores (and each hold their memory) all at once.
+    searching: Arc<tokio::sync::Semaphore>,
     /// Hits per search when the request names no limit.
     search_limit: usize,
     pages: Arc<cache::PageCache>,
@@ -60,6 +63,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> Result<AppState, AppError> {
         let search = app.search_index()?;
+        let at_once = app.config().search.searches_at_once();
         let server = &app.config().server;
         let mail_limit = Arc::new(guard::ClientLimit::new(
             server.mail_requests_per_client,
@@ -71,20 +75,31 @@ impl AppState {
             search_limit: app.config().search.default_limit,
             app,
             search,
+            searching: Arc::new(tokio::sync::Semaphore::new(at_once)),
             pages: Arc::default(),
         })
     }
 
-    /// Runs `work` on the search index off the async runtime, beside other searches.
+    /// Runs `work` on the search index off the async runtime, when a turn is free.
     pub async fn search<T: Send + 'static>(
         &self,
         work: impl FnOnce(&SearchIndex) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, WebError> {
         let index = self.search.clone();
-        tokio::task::spawn_blocking(move || work(&index))
+        let turn = self
+            .searching
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| WebError::internal(format!("search task failed: {e}")))?
-            .map_err(WebError::from)
+            .map_err(|e| WebError::internal(format!("search turns closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            // Held until the search is done, even when the client has gone.
+            let _turn = turn;
+            work(&index)
+        })
+        .await
+        .map_err(|e| WebError::internal(format!("search task failed: {e}")))?
+        .map_err(WebError::from)
     }
 
     /// Every manual's id and title (kept briefly, like a page).

@@ -340,3 +340,40 @@ fn an_acronym_finds_a_chapter_that_only_writes_it_out_in_its_text_and_back() {
         ["m/risk", "m/short"].into()
     );
 }
+
+#[test]
+fn searches_beyond_the_turns_wait_and_are_all_answered() {
+    let server = crate::support::Server::start(Workspace::with_sample_and(
+        "\n[search]\nat_once = 1\ncached_results = 0\n",
+    ));
+    let queries = [
+        "neglect",
+        "LADO",
+        "bruising",
+        "mental capacity",
+        "s47",
+        "FGM",
+    ];
+    let answers: Vec<(u16, serde_json::Value)> = std::thread::scope(|scope| {
+        let asked: Vec<_> = (0..24)
+            .map(|i| {
+                let server = &server;
+                let q = queries[i % queries.len()];
+                scope
+                    .spawn(move || server.get(&format!("/api/v1/search?q={}", q.replace(' ', "+"))))
+            })
+            .collect();
+        asked.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, (status, json)) in answers.iter().enumerate() {
+        assert_eq!(*status, 200, "{json}");
+        let alone = server.get(&format!(
+            "/api/v1/search?q={}",
+            queries[i % queries.len()].replace(' ', "+")
+        ));
+        assert_eq!(
+            json["hits"], alone.1["hits"],
+            "the same answer as asked alone"
+        );
+    }
+}
