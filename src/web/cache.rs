@@ -177,6 +177,15 @@ async fn keep(
     if response.status() != StatusCode::OK {
         return response;
     }
+    // A page too big to keep is served as it is (a contents page of tens of thousands of
+    // chapters): the cache bounds what it holds, never what is answered.
+    let size = http_body::Body::size_hint(response.body());
+    if size
+        .upper()
+        .is_none_or(|upper| upper > MAX_PAGE_BYTES as u64)
+    {
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
@@ -252,7 +261,30 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 
 #[cfg(test)]
 mod tests {
-    use super::key_of;
+    use super::*;
+
+    fn page_of(bytes: usize) -> Response {
+        let mut response = Response::new(Body::from("x".repeat(bytes)));
+        response
+            .headers_mut()
+            .insert(header::ETAG, "\"tag\"".parse().unwrap());
+        response
+    }
+
+    #[tokio::test]
+    async fn a_page_too_big_to_keep_is_answered_whole_and_not_kept() {
+        let cache = PageCache::default();
+        let big = keep(&cache, "big".into(), "/big", 0, page_of(MAX_PAGE_BYTES + 1)).await;
+        assert_eq!(big.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(big.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), MAX_PAGE_BYTES + 1);
+        assert!(cache.get("big").is_none());
+        let small = keep(&cache, "small".into(), "/small", 0, page_of(1000)).await;
+        assert_eq!(small.status(), StatusCode::OK);
+        assert!(cache.get("small").is_some());
+    }
 
     fn key(uri: &str) -> Option<String> {
         key_of(&uri.parse().unwrap())
