@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::words::{british, join_dotted, stem};
+use super::schema::stem;
+use super::words::{british, join_dotted};
 
 /// Entries of `config/glossary.toml`, each a set of forms that mean the same thing.
 #[derive(Debug, Clone, Default)]

@@ -3,6 +3,7 @@
 //! date. The only module that uses tantivy.
 
 mod answer;
+mod answers;
 mod collect;
 #[cfg(test)]
 mod collect_tests;
@@ -148,7 +149,7 @@ pub struct SearchIndex {
     glossary: Glossary,
     path: PathBuf,
     /// Recent answers of the newest searcher generation. `None` when caching is off.
-    results: Option<std::sync::Mutex<answer::Answers>>,
+    results: Option<std::sync::Mutex<answers::Answers>>,
     /// What searches keep of the segments: the documents in force on a day, their manuals.
     filters: filter::Filters,
 }
@@ -195,7 +196,7 @@ impl SearchIndex {
             glossary,
             path: dir.to_owned(),
             results: std::num::NonZeroUsize::new(cached_results)
-                .map(|n| std::sync::Mutex::new(answer::Answers::new(n))),
+                .map(|n| std::sync::Mutex::new(answers::Answers::new(n))),
             filters: filter::Filters::default(),
         };
         search_index.indexed = std::sync::Mutex::new(search_index.state()?);

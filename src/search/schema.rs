@@ -6,8 +6,8 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    Token, TokenFilter, TokenStream, Tokenizer, WhitespaceTokenizer,
+    Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, WhitespaceTokenizer,
 };
 use tantivy::{Index, TantivyDocument};
 
@@ -122,6 +122,20 @@ fn base() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::To
 /// English stems, with the word families the stemmer leaves apart put together.
 pub fn stems() -> (Stemmer, Rewrite) {
     (Stemmer::new(Language::English), Rewrite(family))
+}
+
+/// The English stem of one lower-case word, as the index's analyzers stem it (word
+/// families put together).
+pub fn stem(word: &str) -> String {
+    let (stemmer, families) = stems();
+    let mut analyzer = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(stemmer)
+        .filter(families)
+        .build();
+    let mut stream = analyzer.token_stream(word);
+    stream
+        .next()
+        .map_or_else(|| word.to_owned(), |token| token.text.clone())
 }
 
 /// The analyzer of titles, headings, tags and bodies.

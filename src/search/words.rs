@@ -3,10 +3,6 @@
 //! "L.A.D.O."), and words run together or spelt apart ("multiagency", "well being") put
 //! the way the index holds them.
 
-use tantivy::tokenizer::{RawTokenizer, TextAnalyzer};
-
-use super::schema::stems;
-
 mod families;
 mod spelling;
 
@@ -94,20 +90,6 @@ fn section_number(core: &str) -> Option<&str> {
         .or_else(|| core.strip_prefix("S."))?;
     let number = rest.trim_end_matches('.');
     is_number(number).then_some(number)
-}
-
-/// The English stem of one lower-case word, as the index's analyzers stem it (word
-/// families put together).
-pub fn stem(word: &str) -> String {
-    let (stemmer, families) = stems();
-    let mut analyzer = TextAnalyzer::builder(RawTokenizer::default())
-        .filter(stemmer)
-        .filter(families)
-        .build();
-    let mut stream = analyzer.token_stream(word);
-    stream
-        .next()
-        .map_or_else(|| word.to_owned(), |token| token.text.clone())
 }
 
 /// Ways of reading a word as two words side by side ("multiagency" as "multi agency",

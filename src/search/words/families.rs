@@ -53,7 +53,7 @@ pub fn family(stem: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::words::stem;
+    use crate::search::schema::stem;
 
     #[test]
     fn the_words_of_a_family_share_a_stem() {
