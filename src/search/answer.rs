@@ -87,10 +87,10 @@ impl SearchIndex {
         // Too few to fill the page: a glossary form's words found apart count too.
         let mut loose = false;
         if pass.total < limit {
-            let wider = builder.text_query(&user, &[], true);
-            if wider.others.len() > text.others.len() {
-                pass = run(&wider)?;
-                text = wider;
+            let apart = builder.loose_clauses(&user);
+            if !apart.is_empty() {
+                text.others.extend(apart);
+                pass = run(&text)?;
                 loose = true;
             }
         }

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use tantivy::query::{EnableScoring, Query, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+use tantivy::{BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 use super::COUNTED_MATCHES;
 use super::filter::{Filters, Manuals};
@@ -51,9 +51,7 @@ pub(super) fn run(
         let view = filters.view(reader, day)?;
         let (in_force, manuals) = (&*view.in_force, &*view.manuals);
         let wanted = manual.map(|m| manuals.number_of(m));
-        if !counts.segment(&*counting, reader, manuals, wanted, &|doc| {
-            in_force.contains(doc)
-        })? {
+        if !counts.segment(&*counting, reader, manuals, wanted, in_force)? {
             continue;
         }
         let kept = |doc: DocId| {
@@ -118,7 +116,7 @@ impl Counts {
         reader: &SegmentReader,
         manuals: &Manuals,
         wanted: Option<Option<u32>>,
-        in_force: &dyn Fn(DocId) -> bool,
+        in_force: &BitSet,
     ) -> tantivy::Result<bool> {
         if self.more {
             return Ok(true);
@@ -128,7 +126,7 @@ impl Counts {
         let mut scorer = counting.scorer(reader, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED {
-            if in_force(doc) {
+            if in_force.contains(doc) {
                 let number = manuals.of_doc[doc as usize];
                 let counted = wanted.is_none_or(|n| n == Some(number));
                 if counted && self.total + found == COUNTED_MATCHES {

@@ -257,12 +257,12 @@ impl QueryBuilder<'_> {
         let forms = self.glossary.alternatives(&query.all_words());
         for form in forms.iter().map(|f| f.join(" ")) {
             self.phrase_clause(&form, 1.0, &mut text);
-            if loose {
-                text.others.extend(self.loose_clause(&form));
-            }
         }
         for compound in self.compounds(query) {
             self.phrase_clause(&compound, 1.0, &mut text);
+        }
+        if loose {
+            text.others.extend(self.loose_clauses(query));
         }
         // Corrected spellings count as the words the user meant.
         for (_, token) in self.tokens(QUERY, &corrections.join(" ")) {

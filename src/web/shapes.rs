@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::ContentsEntry;
-use crate::content::{Chapter, ChapterKind, ManualId, ReleaseName};
+use crate::content::{Chapter, ChapterId, ChapterKind, ManualId, ReleaseName};
 use crate::notice::NoticeJson;
 use crate::store::Revision;
 
@@ -44,24 +44,28 @@ pub struct ChapterFields {
 
 impl ChapterFields {
     pub fn of_chapter(c: &Chapter) -> ChapterFields {
-        ChapterFields {
-            id: c.id.to_string(),
-            title: c.title.clone(),
-            kind: c.kind,
-            url: c.url.clone(),
-            section: c.section.clone(),
-            tags: c.tags.clone(),
-        }
+        ChapterFields::of(&c.id, &c.title, c.kind, &c.url, &c.section, &c.tags)
     }
 
-    pub fn of_entry(c: &ContentsEntry) -> ChapterFields {
+    pub fn of_entry(e: &ContentsEntry) -> ChapterFields {
+        ChapterFields::of(&e.id, &e.title, e.kind, &e.url, &e.section, &e.tags)
+    }
+
+    fn of(
+        id: &ChapterId,
+        title: &str,
+        kind: ChapterKind,
+        url: &Option<String>,
+        section: &Option<String>,
+        tags: &[String],
+    ) -> ChapterFields {
         ChapterFields {
-            id: c.id.to_string(),
-            title: c.title.clone(),
-            kind: c.kind,
-            url: c.url.clone(),
-            section: c.section.clone(),
-            tags: c.tags.clone(),
+            id: id.to_string(),
+            title: title.to_owned(),
+            kind,
+            url: url.clone(),
+            section: section.clone(),
+            tags: tags.to_vec(),
         }
     }
 }

@@ -22,7 +22,7 @@ impl QueryBuilder<'_> {
     /// Every word of a glossary form in a body, in any order and apart: a chapter that
     /// writes "fabricating the symptoms of, or deliberately inducing, illness" for
     /// fabricated or induced illness. Counts less than the form as a phrase.
-    pub(super) fn loose_clause(&self, form: &str) -> Option<Box<dyn Query>> {
+    fn loose_clause(&self, form: &str) -> Option<Box<dyn Query>> {
         let tokens = self.tokens(QUERY, form);
         if tokens.len() < 2 {
             return None;
@@ -40,6 +40,15 @@ impl QueryBuilder<'_> {
             Box::new(BooleanQuery::new(clauses)),
             LOOSE_WEIGHT,
         )))
+    }
+
+    /// The words of each of the query's glossary forms found apart in a body.
+    pub fn loose_clauses(&self, query: &UserQuery) -> Vec<Box<dyn Query>> {
+        self.glossary
+            .alternatives(&query.all_words())
+            .iter()
+            .filter_map(|form| self.loose_clause(&form.join(" ")))
+            .collect()
     }
 
     /// The query's neighbouring words as the body's word pairs, any of which may match: a
