@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{AppError, Chapterhouse};
 use crate::content::{ChapterId, ManualId, ReleaseName, Snapshot, source};
 use crate::diff;
-use crate::store::{Author, NewRelease, PendingRevision, Release, StoreError};
+use crate::store::{self, Author, NewRelease, PendingRevision, Release, StoreError, StoredFile};
 
 /// Longest editor note accepted, in characters.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -75,23 +75,36 @@ impl Chapterhouse {
     /// release. Refused, with nothing written, when the snapshot is invalid, the release
     /// exists or is out of date order, or nothing reportable changed.
     pub fn import(&self, import: &Import) -> Result<Release, AppError> {
-        let files = source::read_snapshot_dir(&import.snapshot_dir)?;
-        let label = import.snapshot_dir.display().to_string();
-        let snapshot = Snapshot::parse(&label, &files)?;
-        let ids: Vec<ChapterId> = snapshot.chapters.iter().map(|c| c.id.clone()).collect();
-        check_notes(&label, &ids, &import.notes)?;
+        // Checked and hashed file by file, then written file by file: a snapshot of any
+        // size is imported in the memory of a few files, never held whole.
+        let dir = &import.snapshot_dir;
+        let label = dir.display().to_string();
+        let checked = Snapshot::check(
+            &label,
+            source::snapshot_paths(dir)?,
+            |path| path.as_str(),
+            |path| source::read_snapshot_file(dir, path),
+            |_, file| store::blob_id(&file.bytes),
+        )?;
+        check_notes(&label, &checked.ids, &import.notes)?;
+        let files: Vec<StoredFile> = checked
+            .files
+            .into_iter()
+            .map(|(path, blob)| StoredFile { path, blob })
+            .collect();
 
         let message = format!(
             "Import {} release {} from {}",
             import.manual,
             import.release,
-            snapshot_name(&import.snapshot_dir)
+            snapshot_name(dir)
         );
         let _turn = self.publisher.turn();
         self.check_new_release(&import.manual, &import.release, import.date)?;
-        let pending = self.store.prepare_revision(
+        let pending = self.store.prepare_revision_of(
             &import.manual,
             &files,
+            |path| Ok(source::read_snapshot_file(dir, path)?),
             &import.author,
             &message,
             self.clock.now(),

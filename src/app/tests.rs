@@ -288,7 +288,14 @@ fn processes_catching_the_index_up_at_once_index_each_release_once() {
         chapter("Neglect", "## 1. About\n\nQuokkas are consulted."),
     )
     .unwrap();
-    let files = crate::content::source::read_snapshot_dir(&snapshot).unwrap();
+    let files: Vec<crate::content::SourceFile> = crate::content::source::snapshot_paths(&snapshot)
+        .unwrap()
+        .into_iter()
+        .map(|path| crate::content::SourceFile {
+            bytes: crate::content::source::read_snapshot_file(&snapshot, &path).unwrap(),
+            path,
+        })
+        .collect();
     let store = app.store();
     let pending = store
         .prepare_revision(&manual(), &files, &author(), "r2", app.clock().now())

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Chapter, ContentError};
+use super::{Chapter, ChapterId, ContentError};
 
 /// The file naming a manual and describing it.
 pub const MANUAL_FILE: &str = "manual.toml";
@@ -60,11 +60,47 @@ impl ManualInfo {
     }
 }
 
+/// A snapshot checked file by file, its texts not held: what `keep` made of each file
+/// (`manual.toml` and every chapter), in the order the files were given.
+#[derive(Debug)]
+pub struct CheckedSnapshot<T> {
+    pub info: ManualInfo,
+    pub files: Vec<(String, T)>,
+    /// The chapters' ids, in id order.
+    pub ids: Vec<ChapterId>,
+}
+
 impl Snapshot {
     /// Validates a manual's files: `manual.toml` at the top, chapters (`*.md`) at any depth,
     /// ids unique. `label` prefixes file names in messages (the folder or manual they
     /// came from). Files of other kinds are ignored.
     pub fn parse(label: &str, files: &[SourceFile]) -> Result<Snapshot, ContentError> {
+        let checked = Snapshot::check(
+            label,
+            files.iter().collect(),
+            |file| file.path.as_str(),
+            |file| Ok(file.bytes.clone()),
+            |chapter, _| chapter,
+        )?;
+        let mut chapters: Vec<Chapter> = checked.files.into_iter().filter_map(|(_, c)| c).collect();
+        chapters.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Snapshot {
+            info: checked.info,
+            chapters,
+        })
+    }
+
+    /// Validates a manual's files as [`Snapshot::parse`] does, reading each with `read`
+    /// when its turn comes and handing it (with its chapter, `None` for `manual.toml`) to
+    /// `keep`: only what `keep` returns is held, so a snapshot of any size is checked in
+    /// the memory of a few files. Files are read on every core.
+    pub fn check<F: Send, T: Send>(
+        label: &str,
+        files: Vec<F>,
+        path_of: impl Fn(&F) -> &str + Sync,
+        read: impl Fn(&F) -> Result<Vec<u8>, ContentError> + Sync,
+        keep: impl Fn(Option<Chapter>, &SourceFile) -> T + Sync,
+    ) -> Result<CheckedSnapshot<T>, ContentError> {
         let named = |path: &str| {
             if label.is_empty() {
                 path.to_owned()
@@ -80,60 +116,74 @@ impl Snapshot {
                 ContentError::file(&named(&file.path), format!("not UTF-8 text ({e})"))
             })
         }
-
-        let manual_file = files
+        let manual = files
             .iter()
-            .find(|f| f.path == MANUAL_FILE)
+            .find(|f| path_of(f) == MANUAL_FILE)
             .ok_or_else(|| {
                 ContentError::file(
                     &named(MANUAL_FILE),
                     "missing: a manual needs a manual.toml with its title".into(),
                 )
             })?;
-        let info = ManualInfo::parse(&named(MANUAL_FILE), text_of(manual_file, &named)?)?;
+        let manual_file = SourceFile {
+            path: MANUAL_FILE.to_owned(),
+            bytes: read(manual)?,
+        };
+        let info = ManualInfo::parse(&named(MANUAL_FILE), text_of(&manual_file, &named)?)?;
+        let manual_kept = keep(None, &manual_file);
 
-        let mut chapters = Vec::new();
-        let mut seen: HashMap<String, String> = HashMap::new();
-        let chapter_files: Vec<&SourceFile> =
-            files.iter().filter(|f| f.path.ends_with(".md")).collect();
-        // Parsing is independent per file; large manuals use every core.
-        let parsed = crate::parallel::in_chunks(chapter_files, 256, |chunk| {
-            chunk
-                .into_iter()
-                .map(|file| Chapter::parse(&named(&file.path), text_of(file, &named)?))
-                .collect::<Result<Vec<_>, ContentError>>()
-        });
-        for chapter in parsed
+        let chapter_files: Vec<F> = files
             .into_iter()
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-        {
-            if let Some(first) = seen.insert(chapter.id.to_string(), chapter.path.clone()) {
-                return Err(ContentError::file(
-                    &chapter.path,
-                    format!(
-                        "duplicate chapter id {:?}: {first} has it already",
-                        chapter.id.as_str()
-                    ),
-                ));
-            }
-            chapters.push(chapter);
-        }
-        if chapters.is_empty() {
+            .filter(|f| path_of(f).ends_with(".md"))
+            .collect();
+        if chapter_files.is_empty() {
             return Err(ContentError::file(
                 if label.is_empty() { "." } else { label },
                 "no chapters: a manual needs at least one `.md` chapter file".into(),
             ));
         }
-        chapters.sort_by(|a, b| a.id.cmp(&b.id));
-        for chapter in &mut chapters {
-            // Messages name files relative to the snapshot; keep paths relative to the manual.
-            if let Some(rest) = chapter.path.strip_prefix(&named("")) {
-                chapter.path = rest.to_owned();
+        // Parsing is independent per file; large manuals use every core.
+        let checked = crate::parallel::in_chunks(chapter_files, 256, |chunk| {
+            chunk
+                .into_iter()
+                .map(|f| {
+                    let file = SourceFile {
+                        bytes: read(&f)?,
+                        path: path_of(&f).to_owned(),
+                    };
+                    let mut chapter = Chapter::parse(&named(&file.path), text_of(&file, &named)?)?;
+                    // Messages name files relative to the snapshot; keep paths relative to
+                    // the manual.
+                    chapter.path.clone_from(&file.path);
+                    let id = chapter.id.clone();
+                    let kept = keep(Some(chapter), &file);
+                    Ok((id, file.path, kept))
+                })
+                .collect::<Result<Vec<_>, ContentError>>()
+        });
+        let mut seen: HashMap<ChapterId, String> = HashMap::new();
+        let mut files = vec![(MANUAL_FILE.to_owned(), manual_kept)];
+        for (id, path, kept) in checked
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
+            if let Some(first) = seen.insert(id.clone(), path.clone()) {
+                return Err(ContentError::file(
+                    &named(&path),
+                    format!(
+                        "duplicate chapter id {:?}: {} has it already",
+                        id.as_str(),
+                        named(&first)
+                    ),
+                ));
             }
+            files.push((path, kept));
         }
-        Ok(Snapshot { info, chapters })
+        let mut ids: Vec<ChapterId> = seen.into_keys().collect();
+        ids.sort();
+        Ok(CheckedSnapshot { info, files, ids })
     }
 }
 

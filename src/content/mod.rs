@@ -16,7 +16,7 @@ pub use chapter::{Chapter, ChapterKind, MAX_CHAPTER_BYTES, front_matter};
 pub use fields::{KNOWN_KEYS, MAX_SOURCES};
 pub use ids::{ChapterId, InvalidId, ManualId, ReleaseName};
 pub use limits::{MAX_ATTRIBUTES, MAX_ELEMENTS, MAX_ESCAPES, MAX_NESTING, MAX_TEXT_RUNS};
-pub use manual::{MANUAL_FILE, ManualInfo, Snapshot, SourceFile};
+pub use manual::{CheckedSnapshot, MANUAL_FILE, ManualInfo, Snapshot, SourceFile};
 
 use std::fmt;
 

@@ -3,12 +3,13 @@
 use std::fs;
 use std::path::Path;
 
-use super::{ContentError, MANUAL_FILE, MAX_CHAPTER_BYTES, SourceFile};
+use super::{ContentError, MANUAL_FILE, MAX_CHAPTER_BYTES};
 
-/// Reads `manual.toml` and every `*.md` file below `dir`, skipping hidden files and folders.
-/// Symbolic links are refused rather than followed, so a snapshot cannot pull in files from
-/// elsewhere on the machine.
-pub fn read_snapshot_dir(dir: &Path) -> Result<Vec<SourceFile>, ContentError> {
+/// The paths, relative to `dir` and sorted, of `manual.toml` and every `*.md` file below
+/// it, skipping hidden files and folders; their sizes are checked, their contents not read
+/// (see [`read_snapshot_file`]). Symbolic links are refused rather than followed, so a
+/// snapshot cannot pull in files from elsewhere on the machine.
+pub fn snapshot_paths(dir: &Path) -> Result<Vec<String>, ContentError> {
     let label = dir.display().to_string();
     let meta = fs::metadata(dir)
         .map_err(|e| ContentError::file(&label, format!("cannot read the snapshot folder: {e}")))?;
@@ -18,21 +19,26 @@ pub fn read_snapshot_dir(dir: &Path) -> Result<Vec<SourceFile>, ContentError> {
     let mut found = Vec::new();
     walk(dir, "", &mut found)?;
     found.sort();
-    // Reading is mostly waiting on the filesystem: read on every core.
-    let read = crate::parallel::in_chunks(found, 256, |chunk| {
-        chunk
-            .into_iter()
-            .map(|rel| {
-                let path = dir.join(&rel);
-                let bytes = fs::read(&path)
-                    .map_err(|e| ContentError::file(&path.display().to_string(), e.to_string()))?;
-                Ok(SourceFile { path: rel, bytes })
-            })
-            .collect::<Result<Vec<_>, ContentError>>()
-    });
-    // Moved out of the chunks, not copied: a snapshot's files can be hundreds of MB.
-    let chunks = read.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(chunks.into_iter().flatten().collect())
+    Ok(found)
+}
+
+/// Reads one file of a snapshot folder (a path from [`snapshot_paths`]), refusing one that
+/// has grown past the largest chapter since it was listed.
+pub fn read_snapshot_file(dir: &Path, rel: &str) -> Result<Vec<u8>, ContentError> {
+    use std::io::Read as _;
+    let path = dir.join(rel);
+    let err = |e: String| ContentError::file(&path.display().to_string(), e);
+    let file = fs::File::open(&path).map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CHAPTER_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(e.to_string()))?;
+    if bytes.len() > MAX_CHAPTER_BYTES {
+        return Err(err(format!(
+            "the file is over {MAX_CHAPTER_BYTES} bytes; a chapter may be at most {MAX_CHAPTER_BYTES} bytes"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Collects the relative paths of the files to read, checking sizes and refusing links.

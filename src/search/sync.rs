@@ -11,9 +11,9 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::schema::{Fields, OPEN_END, chapter_key, day, document};
+use super::schema::{OPEN_END, chapter_key, day, document};
 use super::{SearchError, SearchIndex, Writing};
-use crate::content::{Chapter, ManualId};
+use crate::content::ManualId;
 use crate::store::{Release, Store, StoredFile};
 
 /// Releases at once that count as a small step (a publish, an import): one indexing thread,
@@ -74,29 +74,39 @@ struct Plan {
     releases_of: BTreeMap<ManualId, Vec<Release>>,
 }
 
-/// A chapter version in force, not yet written as a closed document.
+/// A chapter version in force, not yet written as a closed document: where to read it.
 struct Open {
-    chapter: Chapter,
-    blob: String,
+    file: StoredFile,
     from: i64,
     /// True when the index already holds it as an open document (to delete on closing).
     in_index: bool,
 }
 
-/// Each chapter's blob, by chapter id.
-fn blobs_by_id<'a>(chapters: &'a [Chapter], blobs: &'a [String]) -> HashMap<&'a str, &'a str> {
-    chapters
-        .iter()
-        .zip(blobs)
-        .map(|(c, b)| (c.id.as_str(), b.as_str()))
-        .collect()
+/// A chapter version to write: its file, and the days it was in force.
+struct Version {
+    file: StoredFile,
+    from: i64,
+    to: i64,
 }
 
-impl Open {
-    /// The version's document, in force until `to`.
-    fn document(&self, fields: &Fields, manual: &ManualId, to: i64) -> TantivyDocument {
-        document(fields, manual, &self.chapter, &self.blob, self.from, to)
-    }
+/// Chapter versions written at once: read and analysed on every core, held a batch at a
+/// time.
+const WRITE_BATCH: usize = 256;
+
+/// Each chapter file by its chapter's id (the files read for their front matter only).
+fn chapter_ids(
+    store: &Store,
+    manual: &ManualId,
+    files: Vec<StoredFile>,
+) -> Result<HashMap<String, StoredFile>, SearchError> {
+    let ids = store.read_chapters_into(manual, files, |chapter, blob| {
+        let file = StoredFile {
+            path: chapter.path,
+            blob,
+        };
+        (chapter.id.to_string(), file)
+    })?;
+    Ok(ids.into_iter().collect())
 }
 
 impl SearchIndex {
@@ -244,7 +254,9 @@ impl SearchIndex {
     }
 
     /// Applies `releases` of a manual in order, after `prev` (the last release already
-    /// indexed, or `None` when starting from nothing).
+    /// indexed, or `None` when starting from nothing). Only ids and blobs are held between
+    /// releases: chapters are read again when their document is written, a batch at a
+    /// time, so a manual of any size is indexed in bounded memory.
     fn replay(
         &self,
         writer: &mut IndexWriter,
@@ -255,74 +267,113 @@ impl SearchIndex {
     ) -> Result<(), SearchError> {
         let mut open: HashMap<String, Open> = HashMap::new();
         let mut prev_revision = prev.map(|r| r.revision.clone());
-        for release in releases {
-            let changed =
-                store.changed_chapters(manual, prev_revision.as_ref(), &release.revision)?;
+        for (i, release) in releases.iter().enumerate() {
+            let (earlier, later) =
+                store.differing_files(manual, prev_revision.as_ref(), &release.revision)?;
             let today = day(release.date);
-            let later = blobs_by_id(&changed.later, &changed.later_blobs);
-            let earlier = blobs_by_id(&changed.earlier, &changed.earlier_blobs);
-            for (id, blob) in &earlier {
-                if later.get(id) != Some(blob) {
-                    self.close(writer, store, manual, &mut open, id, today)?;
+            let earlier = chapter_ids(store, manual, earlier)?;
+            let later = chapter_ids(store, manual, later)?;
+            let mut closed = Vec::new();
+            for (id, file) in &earlier {
+                if later.get(id).map(|f| &f.blob) != Some(&file.blob) {
+                    closed.extend(self.close(writer, manual, &mut open, id, today)?);
                 }
             }
-            for (chapter, blob) in changed.later.into_iter().zip(changed.later_blobs) {
-                if earlier.get(chapter.id.as_str()) != Some(&blob.as_str()) {
-                    let id = chapter.id.to_string();
-                    open.insert(
-                        id,
-                        Open {
-                            chapter,
-                            blob,
-                            from: today,
-                            in_index: false,
-                        },
-                    );
+            self.write(writer, store, manual, closed)?;
+            let opened = later
+                .into_iter()
+                .filter(|(id, file)| earlier.get(id).map(|f| &f.blob) != Some(&file.blob));
+            if i + 1 == releases.len() {
+                // Nothing closes these in this replay: written as they are read.
+                let versions = opened.map(|(_, file)| Version {
+                    file,
+                    from: today,
+                    to: OPEN_END,
+                });
+                self.write(writer, store, manual, versions.collect())?;
+            } else {
+                for (id, file) in opened {
+                    let version = Open {
+                        file,
+                        from: today,
+                        in_index: false,
+                    };
+                    open.insert(id, version);
                 }
             }
             prev_revision = Some(release.revision.clone());
         }
-        for version in open.into_values().filter(|o| !o.in_index) {
-            writer.add_document(version.document(&self.fields, manual, OPEN_END))?;
-        }
-        Ok(())
+        let still_open = open.into_values().filter(|o| !o.in_index).map(|o| Version {
+            file: o.file,
+            from: o.from,
+            to: OPEN_END,
+        });
+        self.write(writer, store, manual, still_open.collect())
     }
 
-    /// Ends the version of `id` in force, on `day`: written as a closed document.
+    /// Ends the version of `id` in force, on `day`: the closed version to write, if it was
+    /// ever in force.
     fn close(
         &self,
         writer: &mut IndexWriter,
-        store: &Store,
         manual: &ManualId,
         open: &mut HashMap<String, Open>,
         id: &str,
         day: i64,
-    ) -> Result<(), SearchError> {
+    ) -> Result<Option<Version>, SearchError> {
         let version = match open.remove(id) {
             Some(v) => v,
-            None => match self.open_in_index(store, manual, id)? {
+            None => match self.open_in_index(manual, id)? {
                 Some(v) => v,
                 None => {
                     tracing::warn!(%manual, id, "no version in force to close; the index will be rebuilt on reindex");
-                    return Ok(());
+                    return Ok(None);
                 }
             },
         };
-        let key = chapter_key(manual, id);
         if version.in_index {
+            let key = chapter_key(manual, id);
             writer.delete_term(Term::from_field_text(self.fields.open_key, &key));
         }
         // Two releases on one day: the earlier one's version was never in force.
-        if version.from < day {
-            writer.add_document(version.document(&self.fields, manual, day))?;
+        Ok((version.from < day).then_some(Version {
+            file: version.file,
+            from: version.from,
+            to: day,
+        }))
+    }
+
+    /// Reads and writes chapter versions as documents, a batch at a time.
+    fn write(
+        &self,
+        writer: &IndexWriter,
+        store: &Store,
+        manual: &ManualId,
+        versions: Vec<Version>,
+    ) -> Result<(), SearchError> {
+        let mut versions = versions;
+        while !versions.is_empty() {
+            let rest = versions.split_off(versions.len().min(WRITE_BATCH));
+            let files = versions
+                .into_iter()
+                .map(|v| (v.file, (v.from, v.to)))
+                .collect();
+            let fields = &self.fields;
+            let documents =
+                store.read_chapters_with(manual, files, |chapter, blob, (from, to)| {
+                    document(fields, manual, &chapter, &blob, from, to)
+                })?;
+            for doc in documents {
+                writer.add_document(doc)?;
+            }
+            versions = rest;
         }
         Ok(())
     }
 
-    /// The open version of a chapter as the index holds it, read back from the store.
+    /// The open version of a chapter as the index holds it.
     fn open_in_index(
         &self,
-        store: &Store,
         manual: &ManualId,
         id: &str,
     ) -> Result<Option<Open>, SearchError> {
@@ -350,13 +401,8 @@ impl SearchIndex {
             .get_first(self.fields.from)
             .and_then(|v| v.as_i64())
             .unwrap_or_default();
-        let chapter = store
-            .read_chapters(manual, vec![file.clone()])?
-            .pop()
-            .expect("one file read gives one chapter");
         Ok(Some(Open {
-            chapter,
-            blob: file.blob,
+            file,
             from,
             in_index: true,
         }))

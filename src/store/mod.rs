@@ -13,7 +13,7 @@ mod writers;
 pub use log::LogEntry;
 pub use read::{ChangedChapters, StoredFile};
 pub use release::Release;
-pub use write::{Author, NewRelease, PendingRevision};
+pub use write::{Author, NewRelease, PendingRevision, blob_id};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

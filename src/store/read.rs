@@ -182,6 +182,25 @@ impl Store {
         earlier: Option<&Revision>,
         later: &Revision,
     ) -> Result<ChangedChapters, StoreError> {
+        let (earlier_files, later_files) = self.differing_files(manual, earlier, later)?;
+        let earlier_blobs = earlier_files.iter().map(|f| f.blob.clone()).collect();
+        let later_blobs = later_files.iter().map(|f| f.blob.clone()).collect();
+        Ok(ChangedChapters {
+            earlier: self.read_chapters(manual, earlier_files)?,
+            later: self.read_chapters(manual, later_files)?,
+            earlier_blobs,
+            later_blobs,
+        })
+    }
+
+    /// The chapter files of [`Store::changed_chapters`], not read: those at `earlier` and
+    /// those at `later`, less the files byte-identical under the same name on both sides.
+    pub fn differing_files(
+        &self,
+        manual: &ManualId,
+        earlier: Option<&Revision>,
+        later: &Revision,
+    ) -> Result<(Vec<StoredFile>, Vec<StoredFile>), StoreError> {
         let is_chapter = |f: &StoredFile| f.path.ends_with(".md");
         let before: Vec<StoredFile> = match earlier {
             Some(rev) => self
@@ -199,23 +218,13 @@ impl Store {
         let key = |f: &StoredFile| (f.file_name().to_owned(), f.blob.clone());
         let before_keys: HashSet<_> = before.iter().map(key).collect();
         let after_keys: HashSet<_> = after.iter().map(key).collect();
-
         let changed = |files: Vec<StoredFile>, other: &HashSet<(String, String)>| {
             files
                 .into_iter()
                 .filter(|f| !other.contains(&key(f)))
                 .collect::<Vec<_>>()
         };
-        let (earlier_files, later_files) =
-            (changed(before, &after_keys), changed(after, &before_keys));
-        let earlier_blobs = earlier_files.iter().map(|f| f.blob.clone()).collect();
-        let later_blobs = later_files.iter().map(|f| f.blob.clone()).collect();
-        Ok(ChangedChapters {
-            earlier: self.read_chapters(manual, earlier_files)?,
-            later: self.read_chapters(manual, later_files)?,
-            earlier_blobs,
-            later_blobs,
-        })
+        Ok((changed(before, &after_keys), changed(after, &before_keys)))
     }
 
     /// Reads and parses chapter files (in their order), on every core when there are enough
@@ -237,17 +246,29 @@ impl Store {
         files: Vec<StoredFile>,
         keep: impl Fn(Chapter, String) -> T + Sync,
     ) -> Result<Vec<T>, StoreError> {
-        let read = |repo: &git2::Repository, files: Vec<StoredFile>| {
+        let files = files.into_iter().map(|f| (f, ())).collect();
+        self.read_chapters_with(manual, files, |chapter, blob, ()| keep(chapter, blob))
+    }
+
+    /// As [`Store::read_chapters_into`], each file coming with a value of the caller's that
+    /// `keep` is given beside its chapter.
+    pub fn read_chapters_with<I: Send, T: Send>(
+        &self,
+        manual: &ManualId,
+        files: Vec<(StoredFile, I)>,
+        keep: impl Fn(Chapter, String, I) -> T + Sync,
+    ) -> Result<Vec<T>, StoreError> {
+        let read = |repo: &git2::Repository, files: Vec<(StoredFile, I)>| {
             files
                 .into_iter()
-                .map(|f| {
+                .map(|(f, with)| {
                     let blob = repo.find_blob(git2::Oid::from_str(&f.blob)?)?;
                     let label = format!("{manual}/{}", f.path);
                     let text = std::str::from_utf8(blob.content())
                         .map_err(|_| ContentError::file(&label, "not UTF-8 text".into()))?;
                     let mut chapter = Chapter::parse_stored(&label, text)?;
                     chapter.path = f.path;
-                    Ok(keep(chapter, f.blob))
+                    Ok(keep(chapter, f.blob, with))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         };

@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::writers::Writing;
 use super::{MAIN, Release, Revision, Store, StoreError, release};
-use crate::content::{ChapterId, ManualId, ReleaseName, SourceFile};
+use super::StoredFile;
+use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, SourceFile};
 
 /// The editor a revision or release is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +70,12 @@ pub struct PendingRevision {
 /// collision-detecting one, which is several times slower and was most of an import.
 /// The id only decides which blobs the store has already; every blob that is written is
 /// hashed again, with collision detection, by libgit2.
-fn blob_id(bytes: &[u8]) -> Result<git2::Oid, git2::Error> {
+pub fn blob_id(bytes: &[u8]) -> String {
     use sha1::{Digest, Sha1};
     let mut hasher = Sha1::new();
     hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
     hasher.update(bytes);
-    git2::Oid::from_bytes(&hasher.finalize())
+    format!("{:x}", hasher.finalize())
 }
 
 impl PendingRevision {
@@ -92,6 +93,62 @@ pub struct NewRelease {
     pub notes: BTreeMap<ChapterId, String>,
 }
 
+/// Builds the nested trees for a manual's files, reading and writing only the blobs not in
+/// `known`.
+fn build_tree(
+    repo: &git2::Repository,
+    files: &[StoredFile],
+    known: &HashSet<git2::Oid>,
+    read: &dyn Fn(&str) -> Result<Vec<u8>, StoreError>,
+) -> Result<git2::Oid, StoreError> {
+    #[derive(Default)]
+    struct Dir<'a> {
+        files: Vec<(&'a str, &'a StoredFile)>,
+        dirs: HashMap<&'a str, Dir<'a>>,
+    }
+    fn write(
+        repo: &git2::Repository,
+        dir: &Dir<'_>,
+        known: &HashSet<git2::Oid>,
+        read: &dyn Fn(&str) -> Result<Vec<u8>, StoreError>,
+    ) -> Result<git2::Oid, StoreError> {
+        let mut builder = repo.treebuilder(None)?;
+        for (name, file) in &dir.files {
+            let listed = git2::Oid::from_str(&file.blob)?;
+            let blob = if known.contains(&listed) {
+                listed
+            } else {
+                let bytes = read(&file.path)?;
+                if blob_id(&bytes) != file.blob {
+                    return Err(ContentError::file(
+                        &file.path,
+                        "changed while it was being written; nothing was written, try again"
+                            .into(),
+                    )
+                    .into());
+                }
+                repo.blob(&bytes)?
+            };
+            builder.insert(name, blob, git2::FileMode::Blob.into())?;
+        }
+        for (name, sub) in &dir.dirs {
+            builder.insert(name, write(repo, sub, known, read)?, git2::FileMode::Tree.into())?;
+        }
+        Ok(builder.write()?)
+    }
+    let mut root = Dir::default();
+    for file in files {
+        let mut parts: Vec<&str> = file.path.split('/').collect();
+        let name = parts.pop().unwrap_or_default();
+        let mut dir = &mut root;
+        for part in parts {
+            dir = dir.dirs.entry(part).or_default();
+        }
+        dir.files.push((name, file));
+    }
+    write(repo, &root, known, read)
+}
+
 impl Store {
     /// Writes `files` as the complete content of `manual` (adding, changing and deleting)
     /// in a commit on top of main, without moving main. Publish it with [`Store::publish`].
@@ -99,6 +156,39 @@ impl Store {
         &self,
         manual: &ManualId,
         files: &[SourceFile],
+        author: &Author,
+        message: &str,
+        when: DateTime<Utc>,
+    ) -> Result<PendingRevision, StoreError> {
+        // Hashing every file is most of the work: spread it over the cores.
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let entries: Vec<StoredFile> = crate::parallel::in_chunks(refs, 64, |chunk| {
+            chunk
+                .into_iter()
+                .map(|f| StoredFile {
+                    path: f.path.clone(),
+                    blob: blob_id(&f.bytes),
+                })
+                .collect::<Vec<_>>()
+        })
+        .concat();
+        let by_path: HashMap<&str, &[u8]> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+            .collect();
+        let read = |path: &str| Ok(by_path[path].to_vec());
+        self.prepare_revision_of(manual, &entries, read, author, message, when)
+    }
+
+    /// Writes the files listed (path and [`blob_id`]) as the complete content of `manual`,
+    /// as [`Store::prepare_revision`] does, reading a file with `read` only when the store
+    /// lacks its blob, one file at a time: a manual of any size is written in the memory
+    /// of one file. A file whose content no longer has the listed id is refused.
+    pub fn prepare_revision_of(
+        &self,
+        manual: &ManualId,
+        files: &[StoredFile],
+        read: impl Fn(&str) -> Result<Vec<u8>, StoreError>,
         author: &Author,
         message: &str,
         when: DateTime<Utc>,
@@ -121,7 +211,7 @@ impl Store {
             },
             None => HashSet::new(),
         };
-        let manual_tree = self.build_tree(files, &known)?;
+        let manual_tree = build_tree(&repo, files, &known, &read)?;
         let base = parent.as_ref().map(|c| c.tree()).transpose()?;
         let mut root = repo.treebuilder(base.as_ref())?;
         root.insert(manual.as_str(), manual_tree, git2::FileMode::Tree.into())?;
@@ -144,60 +234,6 @@ impl Store {
             parent: parent.map(|p| p.id()),
             changed: true,
         })
-    }
-
-    /// Builds the nested trees for a manual's files, writing only blobs not in `known`.
-    fn build_tree(
-        &self,
-        files: &[SourceFile],
-        known: &HashSet<git2::Oid>,
-    ) -> Result<git2::Oid, StoreError> {
-        #[derive(Default)]
-        struct Dir<'a> {
-            files: Vec<(&'a str, &'a [u8], git2::Oid)>,
-            dirs: HashMap<&'a str, Dir<'a>>,
-        }
-        fn write(
-            repo: &git2::Repository,
-            dir: &Dir<'_>,
-            known: &HashSet<git2::Oid>,
-        ) -> Result<git2::Oid, StoreError> {
-            let mut builder = repo.treebuilder(None)?;
-            for (name, bytes, hash) in &dir.files {
-                let blob = if known.contains(hash) {
-                    *hash
-                } else {
-                    repo.blob(bytes)?
-                };
-                builder.insert(name, blob, git2::FileMode::Blob.into())?;
-            }
-            for (name, sub) in &dir.dirs {
-                builder.insert(name, write(repo, sub, known)?, git2::FileMode::Tree.into())?;
-            }
-            Ok(builder.write()?)
-        }
-        // Hashing every file is most of an import's work: spread it over the cores.
-        let refs: Vec<&SourceFile> = files.iter().collect();
-        let hashes: Vec<git2::Oid> = crate::parallel::in_chunks(refs, 64, |chunk| {
-            chunk
-                .into_iter()
-                .map(|f| blob_id(&f.bytes))
-                .collect::<Result<Vec<_>, git2::Error>>()
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?
-        .concat();
-        let mut root = Dir::default();
-        for (file, hash) in files.iter().zip(hashes) {
-            let mut parts: Vec<&str> = file.path.split('/').collect();
-            let name = parts.pop().unwrap_or_default();
-            let mut dir = &mut root;
-            for part in parts {
-                dir = dir.dirs.entry(part).or_default();
-            }
-            dir.files.push((name, &file.bytes, hash));
-        }
-        write(&*self.repo()?, &root, known)
     }
 
     /// Writes (`Some`) or deletes (`None`) one file of `manual` in a commit on top of main,
@@ -350,8 +386,10 @@ mod tests {
             &vec![b'x'; 100_000][..],
         ] {
             assert_eq!(
-                blob_id(content).unwrap(),
-                git2::Oid::hash_object(git2::ObjectType::Blob, content).unwrap()
+                blob_id(content),
+                git2::Oid::hash_object(git2::ObjectType::Blob, content)
+                    .unwrap()
+                    .to_string()
             );
         }
     }
