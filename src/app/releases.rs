@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::{AppError, Chapterhouse};
-use crate::content::{ChapterId, ManualId};
+use crate::content::{Chapter, ChapterId, ManualId};
 use crate::diff;
 use crate::notice::{Notice, ReleaseRef};
 use crate::store::{Release, Revision, StoreError};
@@ -184,16 +184,27 @@ impl Chapterhouse {
         to: (ReleaseRef, &Revision),
         notes: BTreeMap<ChapterId, String>,
     ) -> Result<Notice, AppError> {
-        let changed = self
-            .store
-            .changed_chapters(manual, from.as_ref().map(|f| f.1), to.1)?;
+        let (earlier, later) =
+            self.store
+                .differing_files(manual, from.as_ref().map(|f| f.1), to.1)?;
+        let earlier = self.store.read_chapters(manual, earlier)?;
+        // With nothing on the earlier side every chapter is new, and a new chapter is
+        // reported by its front matter alone: a big first release is not held whole.
+        let later = if earlier.is_empty() {
+            self.store.read_chapters_into(manual, later, |chapter, _| Chapter {
+                body: String::new(),
+                ..chapter
+            })?
+        } else {
+            self.store.read_chapters(manual, later)?
+        };
         let info = self.store.manual_info_at(to.1, manual)?;
         Ok(Notice {
             manual: manual.clone(),
             manual_title: info.title,
             from: from.map(|f| f.0),
             to: to.0,
-            diff: diff::compare(&changed.earlier, &changed.later),
+            diff: diff::compare(&earlier, &later),
             notes,
         })
     }

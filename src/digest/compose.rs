@@ -16,6 +16,8 @@ struct NoticeView {
     heading: String,
     underline: String,
     groups: Vec<(&'static str, Vec<Entry>)>,
+    /// For a notice too long to list (a big manual's first release): its counts.
+    brief: Option<String>,
     url: String,
 }
 
@@ -25,11 +27,16 @@ impl NoticeView {
         NoticeView {
             underline: "=".repeat(heading.chars().count()),
             heading,
-            groups: notice
-                .entries(links)
-                .into_iter()
-                .filter(|(_, entries)| !entries.is_empty())
-                .collect(),
+            groups: if notice.is_long() {
+                Vec::new()
+            } else {
+                notice
+                    .entries(links)
+                    .into_iter()
+                    .filter(|(_, entries)| !entries.is_empty())
+                    .collect()
+            },
+            brief: notice.is_long().then(|| format!("{}.", notice.counts())),
             url: links.release(&notice.manual, &notice.to.name),
         }
     }

@@ -38,7 +38,7 @@ pub fn atom_feed(title: &str, self_url: &str, notices: &[Notice], links: &Links)
                 .content(Some(
                     ContentBuilder::default()
                         .content_type(Some("html".to_owned()))
-                        .value(Some(n.to_html(links)))
+                        .value(Some(n.to_html_brief(links)))
                         .build(),
                 ))
                 .build()

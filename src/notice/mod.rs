@@ -8,6 +8,8 @@ pub use json::{
     Json as NoticeJson, New as NewJson, Removed as RemovedJson, Updated as UpdatedJson,
 };
 mod text;
+mod window;
+pub use window::{LISTED_AT_MOST, thousands};
 
 pub use atom::atom_feed;
 

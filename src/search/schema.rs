@@ -7,7 +7,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
-    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, WhitespaceTokenizer,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{Index, TantivyDocument};
 
@@ -22,7 +22,7 @@ pub const QUERY: &str = "en_query";
 /// Lower-cased words in British spelling, not stemmed: what typo tolerance compares
 /// against.
 pub const PLAIN: &str = "en_plain";
-/// Already-analysed word pairs, separated by spaces.
+/// The pairs of neighbouring stemmed words of a text ([`word_pairs`]).
 pub const PAIRS: &str = "word_pairs";
 
 /// "Open" documents (versions still in force) end at the end of time.
@@ -161,13 +161,53 @@ pub fn word_pairs(text: &str) -> Vec<String> {
     pairs
 }
 
+/// The tokenizer of the pairs field: the text's [`word_pairs`], made as the text is
+/// indexed, so that a document waiting to be indexed holds its text once rather than
+/// also a list of its pairs, twice as long.
+#[derive(Clone, Copy)]
+struct Pairs;
+
+struct PairsStream {
+    pairs: std::vec::IntoIter<String>,
+    token: Token,
+}
+
+impl Tokenizer for Pairs {
+    type TokenStream<'a> = PairsStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairsStream {
+        PairsStream {
+            pairs: word_pairs(text).into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for PairsStream {
+    fn advance(&mut self) -> bool {
+        let Some(pair) = self.pairs.next() else {
+            return false;
+        };
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.text = pair;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
 /// Registers the analyzers the schema names.
 pub fn register_analyzers(index: &Index) {
     index.tokenizers().register(STEMMED, stemmed_analyzer());
-    index.tokenizers().register(
-        PAIRS,
-        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
-    );
+    index
+        .tokenizers()
+        .register(PAIRS, TextAnalyzer::builder(Pairs).build());
     let (stemmer, families) = stems();
     index.tokenizers().register(
         QUERY,
@@ -276,7 +316,7 @@ pub fn document(
     doc.add_text(fields.headings, plain.headings.join("\n"));
     doc.add_text(fields.tags, chapter.tags.join("\n"));
     doc.add_text(fields.body, &plain.text);
-    doc.add_text(fields.pairs, word_pairs(&plain.text).join(" "));
+    doc.add_text(fields.pairs, &plain.text);
     doc.add_text(
         fields.plain,
         format!(

@@ -13,11 +13,12 @@ use serde_json::{Value, json};
 
 use super::http::{Caching, Params, cached, date_param, param};
 use super::shapes::{ChapterFields, ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
+use super::paging::{Window, add_window_fields, next_address, with_next_link};
 use super::{AppState, WebError};
 use crate::app::AppError;
 use crate::app::ManualSummary;
 use crate::content::ManualId;
-use crate::notice::NoticeJson;
+use crate::notice::{Notice, NoticeJson};
 use crate::search::SearchRequest;
 use crate::search::SearchResults;
 use crate::store::Release;
@@ -135,35 +136,60 @@ pub(super) async fn releases(
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/releases/{release}", tag = "read",
     params(("manual" = String, Path, description = "The manual's id"),
-        ("release" = String, Path, description = "The release's name")),
+        ("release" = String, Path, description = "The release's name"),
+        ("cursor" = Option<String>, Query, description = "Where this window starts: the `next` of the window before"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries in this window [default and at most: 1000]")),
     responses((status = 200, description = "The release diff against the release before it", body = NoticeJson),
-        (status = 404, description = "No such manual or release", body = ErrorJson)))]
+        (status = 404, description = "No such manual or release", body = ErrorJson),
+        (status = 400, description = "A cursor this list did not give, or a limit out of range", body = ErrorJson)))]
 pub(super) async fn release(
     State(state): State<AppState>,
     Path((manual, release)): Path<(String, String)>,
+    Query(params): Params,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
+    let path = format!("/api/v1/manuals/{manual}/releases/{release}");
     let notice = state
         .run(move |app| {
             let release = app.resolve_release(&manual, None, Some(&release))?;
             app.release_notice(&manual, &release)
         })
         .await?;
-    Ok(json_answer(
-        &headers,
-        &notice.to_json(),
-        Caching::Revalidate,
+    notice_answer(&headers, &notice, &params, &path, &[], Caching::Revalidate)
+}
+
+/// A notice as JSON, a window of its entries at a time (see [`paging`]).
+pub(super) fn notice_answer(
+    headers: &HeaderMap,
+    notice: &Notice,
+    params: &std::collections::HashMap<String, String>,
+    path: &str,
+    query: &[(&str, &str)],
+    caching: Caching,
+) -> Result<Response, WebError> {
+    let total = notice.len();
+    let window = Window::of(params, total)?;
+    let mut value = notice.window(window.skip, window.take).to_json();
+    let next = window
+        .next(total)
+        .map(|cursor| next_address(path, query, cursor, window));
+    add_window_fields(&mut value, total, next.as_deref());
+    Ok(with_next_link(
+        json_answer(headers, &value, caching),
+        next.as_deref(),
     ))
 }
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/diff", tag = "read",
     params(("manual" = String, Path, description = "The manual's id"),
         ("from" = Option<String>, Query, description = "The earlier release [default: the one before `to`]"),
-        ("to" = Option<String>, Query, description = "The later release [default: the latest]")),
+        ("to" = Option<String>, Query, description = "The later release [default: the latest]"),
+        ("cursor" = Option<String>, Query, description = "Where this window starts: the `next` of the window before"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries in this window [default and at most: 1000]")),
     responses((status = 200, description = "The diff between any two releases", body = NoticeJson),
         (status = 404, description = "No such manual or release", body = ErrorJson),
-        (status = 400, description = "A release given twice, or not before the other", body = ErrorJson)))]
+        (status = 400, description = "A release given twice, or not before the other; a bad cursor or limit", body = ErrorJson)))]
 pub(super) async fn diff(
     State(state): State<AppState>,
     Path(manual): Path<String>,
@@ -171,23 +197,32 @@ pub(super) async fn diff(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
+    let path = format!("/api/v1/manuals/{manual}/diff");
+    let asked = params.clone();
     let notice = state
-        .run(move |app| app.notice(&manual, param(&params, "from"), param(&params, "to")))
+        .run(move |app| app.notice(&manual, param(&asked, "from"), param(&asked, "to")))
         .await?;
-    Ok(json_answer(
-        &headers,
-        &notice.to_json(),
-        Caching::Revalidate,
-    ))
+    // The next window compares the same two releases, whatever is published meanwhile.
+    let (from, to) = (
+        notice.from.as_ref().map(|r| r.name.to_string()),
+        notice.to.name.to_string(),
+    );
+    let mut query = vec![("to", to.as_str())];
+    if let Some(from) = &from {
+        query.insert(0, ("from", from.as_str()));
+    }
+    notice_answer(&headers, &notice, &params, &path, &query, Caching::Revalidate)
 }
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/chapters", tag = "read",
     params(("manual" = String, Path, description = "The manual's id"),
         ("at" = Option<NaiveDate>, Query, description = "The release in force on this date [default: today]"),
-        ("release" = Option<String>, Query, description = "This release, by name")),
+        ("release" = Option<String>, Query, description = "This release, by name"),
+        ("cursor" = Option<String>, Query, description = "Where this window starts: the `next` of the window before"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries in this window [default and at most: 1000]")),
     responses((status = 200, description = "The contents at a release", body = ContentsJson),
         (status = 404, description = "No such manual or release", body = ErrorJson),
-        (status = 400, description = "A bad date", body = ErrorJson)))]
+        (status = 400, description = "A bad date, cursor or limit", body = ErrorJson)))]
 pub(super) async fn chapters(
     State(state): State<AppState>,
     Path(manual): Path<String>,
@@ -196,28 +231,46 @@ pub(super) async fn chapters(
 ) -> Result<Response, WebError> {
     let manual = manual_id(&manual)?;
     let at = date_param(&params, "at")?;
-    let value = state
+    let path = format!("/api/v1/manuals/{manual}/chapters");
+    let asked = params.clone();
+    let id = manual.clone();
+    let (release, contents) = state
         .run(move |app| {
-            let release = app.resolve_release(&manual, at, param(&params, "release"))?;
+            let release = app.resolve_release(&manual, at, param(&asked, "release"))?;
             let contents = app.contents_at(&manual, &release)?;
-            let chapters = contents
-                .entries
-                .iter()
-                .map(|c| EntryJson {
-                    chapter: ChapterFields::of_entry(c),
-                    revision: c.blob.clone(),
-                })
-                .collect();
-            Ok(ContentsJson {
-                manual,
-                title: contents.info.title.clone(),
-                release: release.name.clone(),
-                date: release.date,
-                chapters,
-            })
+            Ok((release, contents))
         })
         .await?;
-    Ok(json_answer(&headers, &value, Caching::Revalidate))
+    let total = contents.entries.len();
+    let window = Window::of(&params, total)?;
+    let chapters = contents
+        .entries
+        .iter()
+        .skip(window.skip)
+        .take(window.take)
+        .map(|c| EntryJson {
+            chapter: ChapterFields::of_entry(c),
+            revision: c.blob.clone(),
+        })
+        .collect();
+    // The next window is of the same release, whatever is published meanwhile.
+    let next = window.next(total).map(|cursor| {
+        next_address(&path, &[("release", release.name.as_str())], cursor, window)
+    });
+    let value = ContentsJson {
+        manual: id,
+        title: contents.info.title.clone(),
+        release: release.name.clone(),
+        date: release.date,
+        chapters,
+        total,
+        next,
+    };
+    let next = value.next.clone();
+    Ok(with_next_link(
+        json_answer(&headers, &value, Caching::Revalidate),
+        next.as_deref(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/chapters/{id}", tag = "read",

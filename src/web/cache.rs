@@ -31,7 +31,7 @@ const MAX_PAGE_BYTES: usize = CAPACITY_BYTES / 4;
 /// The query parameters that change a page (all the pages' parameters): the cache keys on
 /// these alone, normalised, so made-up parameters (`?cb=1`, `?cb=2` …) share one entry.
 const KNOWN_PARAMETERS: &[&str] = &[
-    "q", "manual", "at", "release", "from", "to", "limit", "print",
+    "q", "manual", "at", "release", "from", "to", "limit", "print", "page", "cursor",
 ];
 
 #[derive(Clone)]

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use headers::authorization::Bearer;
 use headers::{Authorization, ETag, HeaderMapExt, IfMatch, IfNoneMatch};
-use serde_json::Value;
 
 use super::api::manual_id;
+use super::http::{Caching, Params};
 use super::shapes::{ChapterFields, DraftChapterJson, ErrorJson, PublishRequest, PublishedJson};
 use super::{AppState, WebError};
 use crate::app::Written;
@@ -152,23 +152,28 @@ async fn as_editor<T: Send + 'static>(
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/draft", tag = "editors",
     security(("bearer" = [])),
-    params(("manual" = String, Path, description = "The manual's id")),
+    params(("manual" = String, Path, description = "The manual's id"),
+        ("cursor" = Option<String>, Query, description = "Where this window starts: the `next` of the window before"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries in this window [default and at most: 1000]")),
     responses((status = 200, description = "The draft against the latest release", body = NoticeJson),
         (status = 401, description = "No token, or one that does not work", body = ErrorJson),
         (status = 403, description = "The editor's role may not do this", body = ErrorJson),
-        (status = 404, description = "No such manual", body = ErrorJson)))]
+        (status = 404, description = "No such manual", body = ErrorJson),
+        (status = 400, description = "A cursor this list did not give, or a limit out of range", body = ErrorJson)))]
 pub(super) async fn draft(
     State(state): State<AppState>,
     Path(manual): Path<String>,
+    Query(params): Params,
     headers: HeaderMap,
-) -> Result<Json<Value>, WebError> {
+) -> Result<Response, WebError> {
     authenticate(&state, &headers, Role::Editor).await?;
     let manual = manual_id(&manual)?;
+    let path = format!("/api/v1/manuals/{manual}/draft");
     let notice = as_editor(&state, &headers, Role::Editor, move |app, _| {
         Ok(app.draft_notice(&manual)?)
     })
     .await?;
-    Ok(Json(notice.to_json()))
+    super::api::notice_answer(&headers, &notice, &params, &path, &[], Caching::Revalidate)
 }
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/draft/chapters/{id}", tag = "editors",

@@ -198,6 +198,11 @@ impl PageError {
         PageError::new(StatusCode::NOT_FOUND, heading, paragraph)
     }
 
+    /// A request that cannot be answered as asked: a 400 saying why.
+    pub fn bad_request(heading: impl Into<String>, paragraph: impl Into<String>) -> PageError {
+        PageError::new(StatusCode::BAD_REQUEST, heading, paragraph)
+    }
+
     /// Something that was here has gone for good: a 410 saying where it went.
     pub fn gone(heading: impl Into<String>, paragraph: impl Into<String>) -> PageError {
         PageError::new(StatusCode::GONE, heading, paragraph)

@@ -11,6 +11,7 @@ mod http;
 mod metrics;
 mod openapi;
 mod pages;
+mod paging;
 mod shapes;
 mod site;
 mod subscriptions;

@@ -27,7 +27,13 @@ pub struct ContentsJson {
     pub title: String,
     pub release: ReleaseName,
     pub date: NaiveDate,
+    /// A window of the contents (`?cursor=`, `?limit=`, at most 1,000 entries).
     pub chapters: Vec<EntryJson>,
+    /// Chapters in the whole contents.
+    pub total: usize,
+    /// The address of the next window, when there is one (also a `Link: rel="next"`
+    /// header).
+    pub next: Option<String>,
 }
 
 /// What every chapter answer says of a chapter: its front matter's reader-facing fields.

@@ -15,6 +15,7 @@ mod editors;
 mod follow;
 mod hostile;
 mod import;
+mod long_lists;
 mod mail;
 mod monitoring;
 mod openapi;

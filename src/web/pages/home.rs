@@ -28,17 +28,17 @@ struct HomePage {
     notices: Vec<String>,
 }
 
+/// Releases shown under "Latest releases", newest first.
+const LATEST_NOTICES: usize = 20;
+
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     run_page(&state, move |app| {
         let links = Links::new("");
         let mut manuals = Vec::new();
-        let mut notices = Vec::new();
+        let mut latest = Vec::new();
         for summary in app.manual_summaries()? {
             if let Some(current) = &summary.current {
-                notices.push((
-                    current.date,
-                    app.release_notice(&summary.id, current)?.to_html(&links),
-                ));
+                latest.push((current.date, summary.id.clone(), current.clone()));
             }
             let scheduled = summary
                 .current
@@ -53,11 +53,18 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
                 scheduled,
             });
         }
-        notices.sort_by_key(|n| std::cmp::Reverse(n.0));
+        latest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let notices = latest
+            .into_iter()
+            .take(LATEST_NOTICES)
+            .map(|(_, manual, release)| {
+                Ok(app.release_notice(&manual, &release)?.to_html_brief(&links))
+            })
+            .collect::<Result<_, crate::app::AppError>>()?;
         let html = HomePage {
             site: Site::plain(),
             manuals,
-            notices: notices.into_iter().map(|(_, n)| n).collect(),
+            notices,
         }
         .render()?;
         Ok(page(&headers, html, Caching::Revalidate))

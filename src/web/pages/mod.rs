@@ -10,6 +10,7 @@ mod feeds;
 mod history;
 mod home;
 mod missing;
+mod pager;
 mod reading;
 mod releases;
 mod search;

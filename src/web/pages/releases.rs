@@ -1,14 +1,15 @@
 //! A manual's releases: the list, and one release's notice.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
+use super::pager::{PER_PAGE, Pager, page_of};
 use super::{ReleaseView, long_date, manual_id, run_page};
 use crate::notice::Links;
 use crate::web::AppState;
-use crate::web::http::{Caching, page};
+use crate::web::http::{Caching, Params, page};
 use crate::web::site::Site;
 
 struct ReleaseLine {
@@ -73,6 +74,9 @@ struct ReleasePage {
     scheduled: bool,
     previous: Option<String>,
     notice: String,
+    /// What the notice reports, counted, for a notice of many pages.
+    counts: Option<String>,
+    pager: Option<Pager>,
     /// Who agreed it, for a release reviewed in the workspace.
     agreed: Option<String>,
 }
@@ -96,6 +100,7 @@ fn agreed(record: &crate::db::ReleaseRecord) -> Option<String> {
 pub async fn release(
     State(state): State<AppState>,
     Path((manual, release)): Path<(String, String)>,
+    Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
     run_page(&state, move |app| {
@@ -103,6 +108,12 @@ pub async fn release(
         let release = app.resolve_release(&manual, None, Some(&release))?;
         let notice = app.release_notice(&manual, &release)?;
         let scheduled = release.date > app.today();
+        let address = format!("/manuals/{manual}/releases/{}", release.name);
+        let (skip, pager) = page_of(&params, notice.len(), &address)?;
+        let shown = match &pager {
+            Some(_) => notice.window(skip, PER_PAGE).to_html(&Links::new("")),
+            None => notice.to_html(&Links::new("")),
+        };
         let html = ReleasePage {
             site: Site::plain(),
             manual: manual.to_string(),
@@ -111,7 +122,9 @@ pub async fn release(
             release: ReleaseView::of(&release),
             scheduled,
             previous: notice.from.as_ref().map(|f| f.name.to_string()),
-            notice: notice.to_html(&Links::new("")),
+            notice: shown,
+            counts: pager.as_ref().map(|_| format!("{}.", notice.counts())),
+            pager,
             agreed: app
                 .db()?
                 .release_records(manual.as_str())?
