@@ -15,6 +15,7 @@ mod glossary;
 mod props;
 mod query;
 mod schema;
+mod sweep;
 mod sync;
 mod words;
 
@@ -251,6 +252,7 @@ impl SearchIndex {
                     // writer's commit would write the same names, and fail on them for
                     // good. Tantivy clears such files after a commit; clear them before.
                     writer.garbage_collect_files().wait()?;
+                    sweep::sweep(&self.index, &self.path)?;
                     if let Writing::Few = writing {
                         writer.set_merge_policy(Box::new(publish_merges()));
                     }
