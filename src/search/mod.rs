@@ -51,8 +51,19 @@ pub const COUNTED_MATCHES: usize = 1000;
 enum Writing {
     /// A publish or an import: the changed chapters of a release or two.
     Few,
-    /// A manual from nothing, or a rebuild.
+    /// A manual from nothing beside others already indexed (a new partnership's first
+    /// import on a host of hundreds): many documents, merged by the same layers as a
+    /// publish, and waited for, so that the host's index stays in a few segments.
+    Manual,
+    /// The whole index from nothing (a rebuild).
     Many,
+}
+
+impl Writing {
+    /// True when the writer merges by size layers and waits for its merges.
+    fn tidies(self) -> bool {
+        matches!(self, Writing::Few | Writing::Manual)
+    }
 }
 
 /// How a publish's writer merges: by size layers from 64 documents up (tantivy's default
@@ -253,7 +264,7 @@ impl SearchIndex {
                     // good. Tantivy clears such files after a commit; clear them before.
                     writer.garbage_collect_files().wait()?;
                     sweep::sweep(&self.index, &self.path)?;
-                    if let Writing::Few = writing {
+                    if writing.tidies() {
                         writer.set_merge_policy(Box::new(publish_merges()));
                     }
                     return Ok(writer);

@@ -180,7 +180,13 @@ impl SearchIndex {
             let indexed = state.manuals.get(m).map_or(0, Vec::len);
             indexed > 0 && releases.len() <= indexed + SMALL_STEP
         });
-        let writing = if small { Writing::Few } else { Writing::Many };
+        let writing = if small {
+            Writing::Few
+        } else if state.manuals.is_empty() {
+            Writing::Many
+        } else {
+            Writing::Manual
+        };
         let mut writer = self.writer(writing)?;
         // Whoever held the writer meanwhile may have indexed these releases already:
         // replaying them again from the state read before would index them twice.
@@ -230,9 +236,9 @@ impl SearchIndex {
         commit.commit()?;
         self.reader.reload()?;
         *self.indexed.lock().unwrap_or_else(|p| p.into_inner()) = target;
-        if let Writing::Few = writing {
-            // A publish's merges are of its own few documents: let them finish, rather
-            // than have the writer drop them half done for the next publish to start over.
+        if writing.tidies() {
+            // Let the merges finish, rather than have the writer drop them half done for
+            // the next publish to start over.
             writer.wait_merging_threads()?;
         }
         Ok(true)
