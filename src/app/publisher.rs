@@ -14,6 +14,9 @@ use crate::content::{ChapterId, ManualId, ReleaseName, Snapshot, source};
 use crate::diff;
 use crate::store::{self, Author, NewRelease, PendingRevision, Release, StoreError, StoredFile};
 
+/// Times an import is built again on a main that another process moved meanwhile.
+const IMPORT_TRIES: usize = 20;
+
 /// Longest editor note accepted, in characters.
 const MAX_NOTE_CHARS: usize = 2000;
 
@@ -100,23 +103,34 @@ impl Chapterhouse {
             snapshot_name(dir)
         );
         let _turn = self.publisher.turn();
-        self.check_new_release(&import.manual, &import.release, import.date)?;
-        let pending = self.store.prepare_revision_of(
-            &import.manual,
-            &files,
-            |path| Ok(source::read_snapshot_file(dir, path)?),
-            &import.author,
-            &message,
-            self.clock.now(),
-        )?;
-        let release = self.release_revision(
-            &import.manual,
-            &pending,
-            &import.release,
-            import.date,
-            import.notes.clone(),
-            &import.author,
-        )?;
+        // Another process (an import of another partnership's manual) may move main
+        // between this commit and its release: build on the new main and try again.
+        let mut tries = 0;
+        let release = loop {
+            tries += 1;
+            self.check_new_release(&import.manual, &import.release, import.date)?;
+            let pending = self.store.prepare_revision_of(
+                &import.manual,
+                &files,
+                |path| Ok(source::read_snapshot_file(dir, path)?),
+                &import.author,
+                &message,
+                self.clock.now(),
+            )?;
+            match self.release_revision(
+                &import.manual,
+                &pending,
+                &import.release,
+                import.date,
+                import.notes.clone(),
+                &import.author,
+            ) {
+                Err(AppError::Store(StoreError::Conflict)) if tries < IMPORT_TRIES => {
+                    tracing::info!(manual = %import.manual, tries, "main moved under the import; building on it again");
+                }
+                other => break other?,
+            }
+        };
         self.withdraw_after_change(
             &import.manual,
             &format!("release {} was imported", import.release),

@@ -31,6 +31,22 @@ pub(super) struct Search {
     pub format: String,
 }
 
+/// Lowers the priority of this thread, and so of the threads it starts (reading,
+/// hashing, indexing): an import is batch work, and a server on the same cores should
+/// answer readers first. Linux and the BSDs take `nice` per thread, and threads inherit it.
+fn yield_to_readers() {
+    // SAFETY: setpriority only changes this thread's scheduling priority; no memory is
+    // involved. A failure (not allowed, unsupported) leaves the priority as it was.
+    let lowered = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, IMPORT_NICENESS) };
+    if lowered != 0 {
+        tracing::debug!("the import runs at the usual priority (setpriority refused)");
+    }
+}
+
+/// The `nice` value imports run at: the scheduler gives a server at 0 about ten times
+/// their share of a busy core.
+const IMPORT_NICENESS: libc::c_int = 10;
+
 /// `import`: makes the manual equal to the snapshot folder and publishes the release.
 pub(super) async fn import(config: Config, given: Snapshot) -> anyhow::Result<()> {
     let manual: ManualId = given.manual.parse()?;
@@ -45,6 +61,7 @@ pub(super) async fn import(config: Config, given: Snapshot) -> anyhow::Result<()
             .map_err(|e: String| anyhow::anyhow!("store.import_author: {e}"))?,
     };
     let release = blocking(move || {
+        yield_to_readers();
         let notes = given
             .notes
             .map(|f| read_notes(&f))

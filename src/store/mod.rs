@@ -85,6 +85,29 @@ pub struct ReleasesStamp(
     Option<(std::time::SystemTime, u64)>,
 );
 
+impl ReleasesStamp {
+    /// The manuals whose tags moved since `earlier`; `None` when that cannot be told
+    /// (packed refs moved: any manual's tags may have).
+    pub fn changed_manuals(&self, earlier: &ReleasesStamp) -> Option<Vec<String>> {
+        if self.1 != earlier.1 {
+            return None;
+        }
+        let names = |stamp: &ReleasesStamp| -> std::collections::HashMap<_, _> {
+            stamp.0.iter().map(|(name, seen)| (name.clone(), *seen)).collect()
+        };
+        let (now, before) = (names(self), names(earlier));
+        let mut changed: Vec<String> = now
+            .keys()
+            .chain(before.keys())
+            .filter(|name| now.get(*name) != before.get(*name))
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        changed.sort();
+        changed.dedup();
+        Some(changed)
+    }
+}
+
 /// What a manual's tags look like on disk, cheaply: the loose tag folder's modification
 /// time and entry count, and the packed refs' modification time and size. A release made
 /// by any process changes one of them.

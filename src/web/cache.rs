@@ -39,8 +39,26 @@ struct Cached {
     headers: HeaderMap,
     body: Bytes,
     etag: String,
-    generation: u64,
+    seen: Seen,
     immutable: bool,
+}
+
+/// The writes a kept page was made after. A manual's pages (`/manuals/{m}…`,
+/// `/api/v1/manuals/{m}…`) show that manual alone: a release of another manual leaves them
+/// fresh. Other pages (the home page, search, the site feed) go with any write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seen {
+    Site(u64),
+    Manual { all: u64, manual: u64 },
+}
+
+/// The manual a path's page shows alone, if it is one manual's.
+fn manual_of(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/manuals/")
+        .or_else(|| path.strip_prefix("/api/v1/manuals/"))?;
+    let manual = rest.split('/').next().unwrap_or_default();
+    (!manual.is_empty()).then_some(manual)
 }
 
 impl Weigh for Cached {
@@ -57,8 +75,13 @@ impl Weigh for Cached {
 /// The cache, and the count of writes that may have changed what pages show.
 pub struct PageCache {
     pages: Mutex<WeighedLru<String, Cached>>,
-    generation: AtomicU64,
-    /// Manual ids and titles, for the search page: when kept, at which generation.
+    /// Moves with every write.
+    site: AtomicU64,
+    /// Moves with writes that may touch every manual.
+    all: AtomicU64,
+    /// Moves with the writes of one manual, by manual.
+    manuals: Mutex<std::collections::HashMap<String, u64>>,
+    /// Manual ids and titles, for the search page: when kept, at which site generation.
     titles: Mutex<Option<(u64, Titles)>>,
 }
 
@@ -68,21 +91,57 @@ impl Default for PageCache {
     fn default() -> PageCache {
         PageCache {
             pages: Mutex::new(WeighedLru::new(CAPACITY, CAPACITY_BYTES)),
-            generation: AtomicU64::new(0),
+            site: AtomicU64::new(0),
+            all: AtomicU64::new(0),
+            manuals: Mutex::default(),
             titles: Mutex::new(None),
         }
     }
 }
 
 impl PageCache {
-    /// Something was written: current views must be made again.
+    /// Something was written that any page may show: current views must be made again.
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.all.fetch_add(1, Ordering::SeqCst);
+        self.site.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Releases of these manuals were written: their current views, and the pages of the
+    /// whole site, must be made again; other manuals' pages stay.
+    pub fn invalidate_manuals(&self, manuals: &[String]) {
+        let mut generations = self.manuals.lock().unwrap_or_else(|p| p.into_inner());
+        for manual in manuals {
+            *generations.entry(manual.clone()).or_default() += 1;
+        }
+        drop(generations);
+        self.site.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The pages of the whole site must be made again (search answers moved).
+    pub fn invalidate_site(&self) {
+        self.site.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// What a page of `path` made now has seen.
+    fn seen(&self, path: &str) -> Seen {
+        match manual_of(path) {
+            Some(manual) => Seen::Manual {
+                all: self.all.load(Ordering::SeqCst),
+                manual: self
+                    .manuals
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(manual)
+                    .copied()
+                    .unwrap_or_default(),
+            },
+            None => Seen::Site(self.site.load(Ordering::SeqCst)),
+        }
     }
 
     /// The manual titles, while fresh.
     pub fn titles(&self) -> Option<Titles> {
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.site.load(Ordering::SeqCst);
         let kept = self.titles.lock().unwrap_or_else(|p| p.into_inner());
         kept.as_ref()
             .filter(|(g, _)| *g == generation)
@@ -90,16 +149,17 @@ impl PageCache {
     }
 
     pub fn keep_titles(&self, titles: Titles) {
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.site.load(Ordering::SeqCst);
         *self.titles.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, titles));
     }
 
-    /// A kept page. Current views made before the releases last changed are not served.
-    fn get(&self, key: &str) -> Option<Cached> {
-        let generation = self.generation.load(Ordering::SeqCst);
+    /// A kept page of `path`. Current views made before what they show last changed are
+    /// not served.
+    fn get(&self, key: &str, path: &str) -> Option<Cached> {
+        let seen = self.seen(path);
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         let hit = pages.get(key)?;
-        (hit.immutable || hit.generation == generation).then(|| hit.clone())
+        (hit.immutable || hit.seen == seen).then(|| hit.clone())
     }
 }
 
@@ -117,7 +177,12 @@ pub async fn follow_store(state: AppState) {
             continue;
         };
         if seen.as_ref() != Some(&now) {
-            state.written();
+            // Only the manuals whose tags moved (all, when packed refs moved or this is
+            // the first look).
+            match seen.as_ref().and_then(|earlier| now.changed_manuals(earlier)) {
+                Some(manuals) => state.pages.invalidate_manuals(&manuals),
+                None => state.written(),
+            }
             seen = Some(now);
             index_behind = true;
         }
@@ -128,7 +193,7 @@ pub async fn follow_store(state: AppState) {
             Ok(Ok(changed)) => {
                 if changed {
                     // Pages made while the index was behind may list stale search hits.
-                    state.written();
+                    state.pages.invalidate_site();
                 }
                 index_behind = false;
                 None
@@ -163,7 +228,7 @@ async fn keep(
     cache: &PageCache,
     key: String,
     path: &str,
-    generation: u64,
+    seen: Seen,
     response: Response,
 ) -> Response {
     let Some(etag) = response
@@ -204,7 +269,7 @@ async fn keep(
             headers: parts.headers.clone(),
             body: bytes.clone(),
             etag,
-            generation,
+            seen,
             immutable,
         },
     );
@@ -249,14 +314,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let key = format!("{today} {key}");
     let path = request.uri().path().to_owned();
     let cache = state.pages.clone();
-    if let Some(hit) = cache.get(&key) {
+    if let Some(hit) = cache.get(&key, &path) {
         metrics::counter!("chapterhouse_page_cache_total", "result" => "hit").increment(1);
         return serve(request.headers(), hit);
     }
     metrics::counter!("chapterhouse_page_cache_total", "result" => "miss").increment(1);
-    let generation = cache.generation.load(Ordering::SeqCst);
+    let seen = cache.seen(&path);
     let response = next.run(request).await;
-    keep(&cache, key, &path, generation, response).await
+    keep(&cache, key, &path, seen, response).await
 }
 
 #[cfg(test)]
@@ -274,16 +339,40 @@ mod tests {
     #[tokio::test]
     async fn a_page_too_big_to_keep_is_answered_whole_and_not_kept() {
         let cache = PageCache::default();
-        let big = keep(&cache, "big".into(), "/big", 0, page_of(MAX_PAGE_BYTES + 1)).await;
+        let seen = cache.seen("/big");
+        let big = keep(&cache, "big".into(), "/big", seen, page_of(MAX_PAGE_BYTES + 1)).await;
         assert_eq!(big.status(), StatusCode::OK);
         let body = axum::body::to_bytes(big.into_body(), usize::MAX)
             .await
             .unwrap();
         assert_eq!(body.len(), MAX_PAGE_BYTES + 1);
-        assert!(cache.get("big").is_none());
-        let small = keep(&cache, "small".into(), "/small", 0, page_of(1000)).await;
+        assert!(cache.get("big", "/big").is_none());
+        let seen = cache.seen("/small");
+        let small = keep(&cache, "small".into(), "/small", seen, page_of(1000)).await;
         assert_eq!(small.status(), StatusCode::OK);
-        assert!(cache.get("small").is_some());
+        assert!(cache.get("small", "/small").is_some());
+    }
+
+    #[tokio::test]
+    async fn a_release_of_one_manual_leaves_the_pages_of_others_fresh() {
+        let cache = PageCache::default();
+        let paths = ["/manuals/a", "/api/v1/manuals/b/chapters", "/", "/api/v1/manuals"];
+        let keep_all = || async {
+            for path in paths {
+                keep(&cache, path.into(), path, cache.seen(path), page_of(10)).await;
+            }
+        };
+        let fresh = |path: &str| cache.get(path, path).is_some();
+        keep_all().await;
+        cache.invalidate_manuals(&["a".to_owned()]);
+        assert!(!fresh("/manuals/a") && !fresh("/") && !fresh("/api/v1/manuals"));
+        assert!(fresh("/api/v1/manuals/b/chapters"), "b's page stays");
+        keep_all().await;
+        cache.invalidate_site();
+        assert!(fresh("/manuals/a") && fresh("/api/v1/manuals/b/chapters") && !fresh("/"));
+        keep_all().await;
+        cache.invalidate();
+        assert!(paths.iter().all(|p| !fresh(p)), "a write of unknown reach goes everywhere");
     }
 
     fn key(uri: &str) -> Option<String> {

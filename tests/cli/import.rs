@@ -159,3 +159,54 @@ fn editor_notes_come_first_and_the_summary_stays_available() {
         "Section '2. Strategy discussion' has been updated."
     );
 }
+
+#[test]
+fn imports_of_several_manuals_at_once_all_land() {
+    // Partnerships import on their own schedules: imports in separate processes move the
+    // same main, and each builds on whatever the others left.
+    let ws = Workspace::new();
+    let snapshots: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let files: Vec<(String, String)> = (0..40)
+                .map(|c| (format!("c{c}.md"), chapter(&format!("Chapter {c} of {i}"), "Text.")))
+                .collect();
+            let refs: Vec<(&str, &str)> =
+                files.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+            (format!("m{i}"), ws.snapshot(&format!("snap{i}"), &refs))
+        })
+        .collect();
+    // The store exists before the imports race (creating it is not what is tested).
+    let first = ws.snapshot("first", &[("a.md", &chapter("A", "First."))]);
+    ws.import(&first, "2024-01", "2024-01-01").ok();
+    let children: Vec<_> = snapshots
+        .iter()
+        .map(|(manual, snapshot)| {
+            Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
+                .arg("--config")
+                .arg(&ws.config)
+                .arg("--data")
+                .arg(&ws.data)
+                .args(["import", snapshot, "--manual", manual])
+                .args(["--release", "2024-02", "--date", "2024-02-01"])
+                .env_remove("CHAPTERHOUSE_LOG")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (manual, _) in &snapshots {
+        let out = ws.run(&["diff", "--manual", manual, "--format", "json"]).ok();
+        let notice: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(notice["new"].as_array().unwrap().len(), 40, "{manual}");
+    }
+    ws.run(&["check"]).ok();
+}

@@ -31,12 +31,20 @@ fn feed_notices(app: &Chapterhouse, manual: &ManualId) -> Result<Vec<Notice>, Ap
 
 pub async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     run_page(&state, move |app| {
-        let mut notices = Vec::new();
+        // The latest releases of all manuals first, and only theirs made into notices: a
+        // host of hundreds of manuals builds FEED_ENTRIES notices, not hundreds.
+        let mut latest = Vec::new();
         for manual in app.store().released_manuals().map_err(AppError::from)? {
-            notices.extend(feed_notices(app, &manual)?);
+            let releases = app.releases(&manual)?;
+            let published = Release::published_by(&releases, app.today());
+            latest.extend(published.iter().rev().take(FEED_ENTRIES).cloned());
         }
-        notices.sort_by_key(|n| std::cmp::Reverse(n.to.date));
-        notices.truncate(FEED_ENTRIES);
+        latest.sort_by_key(|r| std::cmp::Reverse(r.date));
+        latest.truncate(FEED_ENTRIES);
+        let notices = latest
+            .iter()
+            .map(|r| Ok((*app.release_notice(&r.manual, r)?).clone()))
+            .collect::<Result<Vec<Notice>, AppError>>()?;
         let links = app.links();
         let xml = atom_feed(
             "Safeguarding procedures: releases",
