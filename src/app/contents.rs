@@ -3,7 +3,7 @@
 //! already read (the next edit, the next release) is worked out from it by the files that
 //! changed, so its cost follows the change, not the size of the manual.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -46,11 +46,27 @@ pub struct Contents {
     pub info: ManualInfo,
     /// Sorted by section, then title (chapters without a section last).
     pub entries: Vec<ContentsEntry>,
+    /// Each entry's place in `entries`, by id: a chapter of 60,000 is found at once.
+    places: HashMap<ChapterId, usize>,
 }
 
 impl Contents {
+    fn new(info: ManualInfo, entries: Vec<ContentsEntry>) -> Contents {
+        let places = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Contents {
+            info,
+            entries,
+            places,
+        }
+    }
+
     pub fn entry(&self, id: &str) -> Option<&ContentsEntry> {
-        self.entries.iter().find(|e| e.id.as_str() == id)
+        let id: ChapterId = id.parse().ok()?;
+        self.places.get(&id).map(|&i| &self.entries[i])
     }
 
     /// The entries grouped by section, in contents order.
@@ -160,10 +176,10 @@ impl Chapterhouse {
             None => self.read_entries(manual, revision)?,
         };
         sort_entries(&mut entries);
-        let contents = Arc::new(Contents {
-            info: self.store.manual_info_at(revision, manual)?,
+        let contents = Arc::new(Contents::new(
+            self.store.manual_info_at(revision, manual)?,
             entries,
-        });
+        ));
         lock(&self.cache.contents).put(key, contents.clone());
         Ok(contents)
     }

@@ -93,6 +93,13 @@ struct Version {
 /// time.
 const WRITE_BATCH: usize = 256;
 
+/// Documents written between commits when very many are written at once. The writer
+/// queues up to 10,000 documents ahead of its indexing threads, each holding a chapter's
+/// text three times over (body, word pairs, plain words): a commit waits for the queue to
+/// empty, so at most this many are held. (Small in tests, so that the indexes they build
+/// from nothing are committed half way, as big manuals are.)
+const DRAIN_EVERY: usize = if cfg!(test) { 64 } else { 4096 };
+
 /// Each chapter file by its chapter's id (the files read for their front matter only).
 fn chapter_ids(
     store: &Store,
@@ -200,6 +207,8 @@ impl SearchIndex {
             self.reader.reload()?;
             return Ok(false);
         }
+        // What an intermediate commit claims: the state as it was (see [`DRAIN_EVERY`]).
+        let before = serde_json::to_string(&state).expect("state serialises");
         for (manual, releases) in &releases_of {
             let indexed = state
                 .manuals
@@ -215,13 +224,16 @@ impl SearchIndex {
                     manual,
                     Some(prev),
                     &releases[indexed.len()..],
+                    None,
                 )?;
             } else {
                 if !indexed.is_empty() {
                     tracing::info!(%manual, "release history changed under the index; reindexing the manual");
                 }
                 writer.delete_term(Term::from_field_text(self.fields.manual, manual.as_str()));
-                self.replay(&mut writer, store, manual, None, releases)?;
+                // From nothing, after deleting the manual: a commit half way is safe (should
+                // the writer die after it, the next catch-up starts the manual over).
+                self.replay(&mut writer, store, manual, None, releases, Some(&before))?;
             }
         }
         for gone in state
@@ -270,6 +282,7 @@ impl SearchIndex {
         manual: &ManualId,
         prev: Option<&Release>,
         releases: &[Release],
+        before: Option<&str>,
     ) -> Result<(), SearchError> {
         let mut open: HashMap<String, Open> = HashMap::new();
         let mut prev_revision = prev.map(|r| r.revision.clone());
@@ -285,7 +298,7 @@ impl SearchIndex {
                     closed.extend(self.close(writer, manual, &mut open, id, today)?);
                 }
             }
-            self.write(writer, store, manual, closed)?;
+            self.write(writer, store, manual, closed, before)?;
             let opened = later
                 .into_iter()
                 .filter(|(id, file)| earlier.get(id).map(|f| &f.blob) != Some(&file.blob));
@@ -296,7 +309,7 @@ impl SearchIndex {
                     from: today,
                     to: OPEN_END,
                 });
-                self.write(writer, store, manual, versions.collect())?;
+                self.write(writer, store, manual, versions.collect(), before)?;
             } else {
                 for (id, file) in opened {
                     let version = Open {
@@ -314,7 +327,7 @@ impl SearchIndex {
             from: o.from,
             to: OPEN_END,
         });
-        self.write(writer, store, manual, still_open.collect())
+        self.write(writer, store, manual, still_open.collect(), before)
     }
 
     /// Ends the version of `id` in force, on `day`: the closed version to write, if it was
@@ -349,16 +362,31 @@ impl SearchIndex {
         }))
     }
 
-    /// Reads and writes chapter versions as documents, a batch at a time.
+    /// Reads and writes chapter versions as documents, a batch at a time. Many at once
+    /// (a big manual's first release) are committed every [`DRAIN_EVERY`] when `before`
+    /// (the state as it was, to claim meanwhile) is given: the release shows in searches
+    /// as it is indexed.
     fn write(
         &self,
-        writer: &IndexWriter,
+        writer: &mut IndexWriter,
         store: &Store,
         manual: &ManualId,
         versions: Vec<Version>,
+        before: Option<&str>,
     ) -> Result<(), SearchError> {
+        let drains = before.filter(|_| versions.len() > DRAIN_EVERY);
+        let mut since = 0;
         let mut versions = versions;
         while !versions.is_empty() {
+            if let Some(before) = drains
+                && since >= DRAIN_EVERY
+            {
+                let mut commit = writer.prepare_commit()?;
+                commit.set_payload(before);
+                commit.commit()?;
+                since = 0;
+            }
+            since += versions.len().min(WRITE_BATCH);
             let rest = versions.split_off(versions.len().min(WRITE_BATCH));
             let files = versions
                 .into_iter()

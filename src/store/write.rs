@@ -122,7 +122,7 @@ fn build_tree(
                 if blob_id(&bytes) != file.blob {
                     return Err(ContentError::file(
                         &file.path,
-                        "changed while it was being written; nothing was written, try again"
+                        "changed while it was being imported; the manual is as it was, import again"
                             .into(),
                     )
                     .into());
