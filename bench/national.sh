@@ -309,6 +309,27 @@ page_two() {
     sed -i '$ s/\t$/\tas big as page 1: not paged/' "$pages"
   fi
 }
+# next_page SET KIND PATH: the next window of a JSON list, after `fetch` of its first
+# window: the answer's `Link: <...>; rel="next"` header, else a "next" address in its body;
+# a list of one window is a row with the remark "no next page offered", not a failure.
+next_page() {
+  local next
+  next=$(sed -n 's/^[Ll]ink: *<\([^>]*\)>; *rel="next".*/\1/p' "$f_hdr" | tr -d '\r' | head -n 1)
+  if [ -z "$next" ]; then
+    next=$(python3 -c 'import json, sys
+try:
+    n = json.load(open(sys.argv[1])).get("next")
+except Exception:
+    n = None
+print(n if isinstance(n, str) else "")' "$f_body")
+  fi
+  if [ -z "$next" ]; then
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" - - - - "no next page offered" >>"$pages"
+    log "  $2 $3: no next page offered"
+    return
+  fi
+  fetch "$1" "$2" "$next"
+}
 check_pages() {
   local set=$1 m=$2 id=$3 first=$4 latest=$5 r rels n1 q
   rels=$first
