@@ -93,6 +93,9 @@ struct Version {
 /// time.
 const WRITE_BATCH: usize = 256;
 
+/// Segments of fewer documents than this are merged into one after a bulk write.
+const SMALL_SEGMENT: u32 = 10_000;
+
 /// Documents written between commits when very many are written at once. The writer
 /// queues up to 10,000 documents ahead of its indexing threads, each holding a chapter's
 /// text three times over (body, word pairs, plain words): a commit waits for the queue to
@@ -246,6 +249,9 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&serde_json::to_string(&target).expect("state serialises"));
         commit.commit()?;
+        if let Writing::Many = writing {
+            self.merge_small(&mut writer)?;
+        }
         self.reader.reload()?;
         *self.indexed.lock().unwrap_or_else(|p| p.into_inner()) = target;
         if writing.tidies() {
@@ -360,6 +366,23 @@ impl SearchIndex {
             from: version.from,
             to: day,
         }))
+    }
+
+    /// Merges the segments under [`SMALL_SEGMENT`] documents into one, when there are
+    /// several, and waits for it: a bulk write leaves one segment or two per indexing
+    /// thread and half-way commit, and every search reads each segment's dictionaries.
+    fn merge_small(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
+        let small: Vec<_> = self
+            .index
+            .searchable_segment_metas()?
+            .into_iter()
+            .filter(|m| m.num_docs() < SMALL_SEGMENT)
+            .map(|m| m.id())
+            .collect();
+        if small.len() > 1 {
+            writer.merge(&small).wait()?;
+        }
+        Ok(())
     }
 
     /// Reads and writes chapter versions as documents, a batch at a time. Many at once
