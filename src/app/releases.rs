@@ -191,10 +191,11 @@ impl Chapterhouse {
         // With nothing on the earlier side every chapter is new, and a new chapter is
         // reported by its front matter alone: a big first release is not held whole.
         let later = if earlier.is_empty() {
-            self.store.read_chapters_into(manual, later, |chapter, _| Chapter {
-                body: String::new(),
-                ..chapter
-            })?
+            self.store
+                .read_chapters_into(manual, later, |chapter, _| Chapter {
+                    body: String::new(),
+                    ..chapter
+                })?
         } else {
             self.store.read_chapters(manual, later)?
         };

@@ -159,7 +159,11 @@ mod tests {
         let ids: Vec<_> = w.diff.added.iter().map(|c| c.id.to_string()).collect();
         assert_eq!(ids, ["new-00003", "new-00004"]);
         assert_eq!(w.diff.removed.len(), 2);
-        assert_eq!(w.notes.len(), 1, "the note of a chapter in the window goes with it");
+        assert_eq!(
+            w.notes.len(),
+            1,
+            "the note of a chapter in the window goes with it"
+        );
         assert!(n.window(5, 10).notes.is_empty());
         assert_eq!(n.window(7, 10).len(), 1);
         assert!(n.window(8, 10).is_empty());
@@ -170,9 +174,15 @@ mod tests {
 
     #[test]
     fn counts_read_as_a_newsletter_line() {
-        assert_eq!(notice(60_000, 0, true).counts(), "60,000 chapters published");
+        assert_eq!(
+            notice(60_000, 0, true).counts(),
+            "60,000 chapters published"
+        );
         assert_eq!(notice(1, 0, true).counts(), "1 chapter published");
-        assert_eq!(notice(1204, 1, false).counts(), "1,204 new chapters and 1 removed");
+        assert_eq!(
+            notice(1204, 1, false).counts(),
+            "1,204 new chapters and 1 removed"
+        );
         assert_eq!(notice(0, 2, false).counts(), "2 chapters removed");
         assert_eq!(notice(0, 0, false).counts(), "No chapters changed");
         assert!(notice(LISTED_AT_MOST + 1, 0, true).is_long());

@@ -14,6 +14,7 @@ mod glossary;
 #[cfg(test)]
 mod props;
 mod query;
+mod replay;
 mod schema;
 mod sweep;
 mod sync;

@@ -61,9 +61,7 @@ fn is_unused(name: &str, live: &HashSet<String>) -> bool {
     let Some((segment, _)) = name.split_once('.') else {
         return false;
     };
-    segment.len() == 32
-        && segment.bytes().all(|b| b.is_ascii_hexdigit())
-        && !live.contains(segment)
+    segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit()) && !live.contains(segment)
 }
 
 #[cfg(test)]
@@ -100,7 +98,8 @@ mod tests {
         let mut schema = Schema::builder();
         let id = schema.add_text_field("id", STRING | STORED);
         let index = Index::create_in_dir(dir.path(), schema.build()).unwrap();
-        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
         writer.add_document(tantivy::doc!(id => "a")).unwrap();
         writer.commit().unwrap();
         let old = dir.path().join("fedcba9876543210fedcba9876543210.store");

@@ -7,13 +7,15 @@ mod log;
 mod pool;
 mod read;
 mod release;
+mod tree;
 mod write;
 mod writers;
 
 pub use log::LogEntry;
 pub use read::{ChangedChapters, StoredFile};
 pub use release::Release;
-pub use write::{Author, NewRelease, PendingRevision, blob_id};
+pub use tree::blob_id;
+pub use write::{Author, NewRelease, PendingRevision};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -93,7 +95,11 @@ impl ReleasesStamp {
             return None;
         }
         let names = |stamp: &ReleasesStamp| -> std::collections::HashMap<_, _> {
-            stamp.0.iter().map(|(name, seen)| (name.clone(), *seen)).collect()
+            stamp
+                .0
+                .iter()
+                .map(|(name, seen)| (name.clone(), *seen))
+                .collect()
         };
         let (now, before) = (names(self), names(earlier));
         let mut changed: Vec<String> = now

@@ -8,10 +8,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::StoredFile;
+use super::tree;
 use super::writers::Writing;
 use super::{MAIN, Release, Revision, Store, StoreError, release};
-use super::StoredFile;
-use crate::content::{ChapterId, ContentError, ManualId, ReleaseName, SourceFile};
+use crate::content::{ChapterId, ManualId, ReleaseName, SourceFile};
 
 /// The editor a revision or release is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,19 +66,6 @@ pub struct PendingRevision {
     changed: bool,
 }
 
-/// The id git gives a blob: SHA-1 of `blob <length>\0` and the content. Computed here with
-/// a fast SHA-1 (hardware-accelerated where the CPU has it) rather than libgit2's
-/// collision-detecting one, which is several times slower and was most of an import.
-/// The id only decides which blobs the store has already; every blob that is written is
-/// hashed again, with collision detection, by libgit2.
-pub fn blob_id(bytes: &[u8]) -> String {
-    use sha1::{Digest, Sha1};
-    let mut hasher = Sha1::new();
-    hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
-    hasher.update(bytes);
-    format!("{:x}", hasher.finalize())
-}
-
 impl PendingRevision {
     /// False when the content equals main's, so nothing new was committed.
     pub fn changed(&self) -> bool {
@@ -91,62 +79,6 @@ pub struct NewRelease {
     pub name: ReleaseName,
     pub date: NaiveDate,
     pub notes: BTreeMap<ChapterId, String>,
-}
-
-/// Builds the nested trees for a manual's files, reading and writing only the blobs not in
-/// `known`.
-fn build_tree(
-    repo: &git2::Repository,
-    files: &[StoredFile],
-    known: &HashSet<git2::Oid>,
-    read: &dyn Fn(&str) -> Result<Vec<u8>, StoreError>,
-) -> Result<git2::Oid, StoreError> {
-    #[derive(Default)]
-    struct Dir<'a> {
-        files: Vec<(&'a str, &'a StoredFile)>,
-        dirs: HashMap<&'a str, Dir<'a>>,
-    }
-    fn write(
-        repo: &git2::Repository,
-        dir: &Dir<'_>,
-        known: &HashSet<git2::Oid>,
-        read: &dyn Fn(&str) -> Result<Vec<u8>, StoreError>,
-    ) -> Result<git2::Oid, StoreError> {
-        let mut builder = repo.treebuilder(None)?;
-        for (name, file) in &dir.files {
-            let listed = git2::Oid::from_str(&file.blob)?;
-            let blob = if known.contains(&listed) {
-                listed
-            } else {
-                let bytes = read(&file.path)?;
-                if blob_id(&bytes) != file.blob {
-                    return Err(ContentError::file(
-                        &file.path,
-                        "changed while it was being imported; the manual is as it was, import again"
-                            .into(),
-                    )
-                    .into());
-                }
-                repo.blob(&bytes)?
-            };
-            builder.insert(name, blob, git2::FileMode::Blob.into())?;
-        }
-        for (name, sub) in &dir.dirs {
-            builder.insert(name, write(repo, sub, known, read)?, git2::FileMode::Tree.into())?;
-        }
-        Ok(builder.write()?)
-    }
-    let mut root = Dir::default();
-    for file in files {
-        let mut parts: Vec<&str> = file.path.split('/').collect();
-        let name = parts.pop().unwrap_or_default();
-        let mut dir = &mut root;
-        for part in parts {
-            dir = dir.dirs.entry(part).or_default();
-        }
-        dir.files.push((name, file));
-    }
-    write(repo, &root, known, read)
 }
 
 impl Store {
@@ -167,7 +99,7 @@ impl Store {
                 .into_iter()
                 .map(|f| StoredFile {
                     path: f.path.clone(),
-                    blob: blob_id(&f.bytes),
+                    blob: tree::blob_id(&f.bytes),
                 })
                 .collect::<Vec<_>>()
         })
@@ -180,7 +112,7 @@ impl Store {
         self.prepare_revision_of(manual, &entries, read, author, message, when)
     }
 
-    /// Writes the files listed (path and [`blob_id`]) as the complete content of `manual`,
+    /// Writes the files listed (path and [`super::blob_id`]) as the complete content of `manual`,
     /// as [`Store::prepare_revision`] does, reading a file with `read` only when the store
     /// lacks its blob, one file at a time: a manual of any size is written in the memory
     /// of one file. A file whose content no longer has the listed id is refused.
@@ -211,7 +143,7 @@ impl Store {
             },
             None => HashSet::new(),
         };
-        let manual_tree = build_tree(&repo, files, &known, &read)?;
+        let manual_tree = tree::build_tree(&repo, files, &known, &read)?;
         let base = parent.as_ref().map(|c| c.tree()).transpose()?;
         let mut root = repo.treebuilder(base.as_ref())?;
         root.insert(manual.as_str(), manual_tree, git2::FileMode::Tree.into())?;
@@ -376,23 +308,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blob_ids_are_gits() {
-        for content in [
-            &b""[..],
-            b"hello\n",
-            &[0u8, 159, 146, 150][..],
-            &vec![b'x'; 100_000][..],
-        ] {
-            assert_eq!(
-                blob_id(content),
-                git2::Oid::hash_object(git2::ObjectType::Blob, content)
-                    .unwrap()
-                    .to_string()
-            );
-        }
-    }
 
     #[test]
     fn authors_read_as_name_and_email() {

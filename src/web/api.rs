@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::http::{Caching, Params, cached, date_param, param};
-use super::shapes::{ChapterFields, ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
 use super::paging::{Window, add_window_fields, next_address, with_next_link};
+use super::shapes::{ChapterFields, ChapterJson, ContentsJson, EntryJson, ErrorJson, ReleaseJson};
 use super::{AppState, WebError};
 use crate::app::AppError;
 use crate::app::ManualSummary;
@@ -211,7 +211,14 @@ pub(super) async fn diff(
     if let Some(from) = &from {
         query.insert(0, ("from", from.as_str()));
     }
-    notice_answer(&headers, &notice, &params, &path, &query, Caching::Revalidate)
+    notice_answer(
+        &headers,
+        &notice,
+        &params,
+        &path,
+        &query,
+        Caching::Revalidate,
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/manuals/{manual}/chapters", tag = "read",
@@ -254,9 +261,9 @@ pub(super) async fn chapters(
         })
         .collect();
     // The next window is of the same release, whatever is published meanwhile.
-    let next = window.next(total).map(|cursor| {
-        next_address(&path, &[("release", release.name.as_str())], cursor, window)
-    });
+    let next = window
+        .next(total)
+        .map(|cursor| next_address(&path, &[("release", release.name.as_str())], cursor, window));
     let value = ContentsJson {
         manual: id,
         title: contents.info.title.clone(),

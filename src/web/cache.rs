@@ -2,12 +2,11 @@
 //! releases may have changed. Views of a named release never change and stay until
 //! evicted; current views are made again after a release is published through this
 //! server, after the store's releases changed on disk (another process imported one:
-//! [`follow_store`] looks every [`LOOK_EVERY`], and catches the search index up too), and
-//! at a change of day (scheduled releases).
+//! [`super::follow::follow_store`] looks every second, and catches the search index up
+//! too), and at a change of day (scheduled releases).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -20,8 +19,6 @@ use super::http::not_modified;
 use super::{AppState, WebError};
 use crate::weighed::{Weigh, WeighedLru};
 
-/// How often the store is looked at for releases made by another process.
-pub const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Pages kept, at most.
 const CAPACITY: usize = 4096;
 /// Bytes of pages kept, about; a page over a quarter of this is not kept.
@@ -163,55 +160,6 @@ impl PageCache {
     }
 }
 
-/// Looks at the store every [`LOOK_EVERY`]; when its releases changed on disk (a release
-/// made by another process), lets current views go and catches the search index up. The
-/// first look catches up too (releases made while the server started), and a catch-up
-/// that failed is tried again at the next look. Runs while the server does.
-pub async fn follow_store(state: AppState) {
-    let mut seen = None;
-    let mut index_behind = true;
-    let mut last_failure = None;
-    loop {
-        tokio::time::sleep(LOOK_EVERY).await;
-        let Ok(now) = state.app.blocking(|app| app.store().releases_stamp()).await else {
-            continue;
-        };
-        if seen.as_ref() != Some(&now) {
-            // Only the manuals whose tags moved (all, when packed refs moved or this is
-            // the first look).
-            match seen.as_ref().and_then(|earlier| now.changed_manuals(earlier)) {
-                Some(manuals) => state.pages.invalidate_manuals(&manuals),
-                None => state.written(),
-            }
-            seen = Some(now);
-            index_behind = true;
-        }
-        if !index_behind {
-            continue;
-        }
-        let failure = match state.app.blocking(|app| app.follow_releases()).await {
-            Ok(Ok(changed)) => {
-                if changed {
-                    // Pages made while the index was behind may list stale search hits.
-                    state.pages.invalidate_site();
-                }
-                index_behind = false;
-                None
-            }
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(e) => Some(format!("the catch-up task failed: {e}")),
-        };
-        if failure.is_some() && failure != last_failure {
-            let error = failure.as_deref().unwrap_or_default();
-            tracing::error!(
-                error,
-                "the search index could not catch up with the store; trying again"
-            );
-        }
-        last_failure = failure;
-    }
-}
-
 /// The kept answer to a request (304 when the client has it).
 fn serve(request_headers: &HeaderMap, hit: Cached) -> Response {
     if not_modified(request_headers, &hit.etag) {
@@ -340,7 +288,14 @@ mod tests {
     async fn a_page_too_big_to_keep_is_answered_whole_and_not_kept() {
         let cache = PageCache::default();
         let seen = cache.seen("/big");
-        let big = keep(&cache, "big".into(), "/big", seen, page_of(MAX_PAGE_BYTES + 1)).await;
+        let big = keep(
+            &cache,
+            "big".into(),
+            "/big",
+            seen,
+            page_of(MAX_PAGE_BYTES + 1),
+        )
+        .await;
         assert_eq!(big.status(), StatusCode::OK);
         let body = axum::body::to_bytes(big.into_body(), usize::MAX)
             .await
@@ -356,7 +311,12 @@ mod tests {
     #[tokio::test]
     async fn a_release_of_one_manual_leaves_the_pages_of_others_fresh() {
         let cache = PageCache::default();
-        let paths = ["/manuals/a", "/api/v1/manuals/b/chapters", "/", "/api/v1/manuals"];
+        let paths = [
+            "/manuals/a",
+            "/api/v1/manuals/b/chapters",
+            "/",
+            "/api/v1/manuals",
+        ];
         let keep_all = || async {
             for path in paths {
                 keep(&cache, path.into(), path, cache.seen(path), page_of(10)).await;
@@ -372,7 +332,10 @@ mod tests {
         assert!(fresh("/manuals/a") && fresh("/api/v1/manuals/b/chapters") && !fresh("/"));
         keep_all().await;
         cache.invalidate();
-        assert!(paths.iter().all(|p| !fresh(p)), "a write of unknown reach goes everywhere");
+        assert!(
+            paths.iter().all(|p| !fresh(p)),
+            "a write of unknown reach goes everywhere"
+        );
     }
 
     fn key(uri: &str) -> Option<String> {

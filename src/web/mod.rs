@@ -6,6 +6,7 @@ mod cache;
 mod connections;
 mod editors;
 mod error;
+mod follow;
 mod guard;
 mod http;
 mod metrics;
@@ -258,7 +259,7 @@ pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
 /// requests under way.
 pub async fn serve(listener: TcpListener, state: AppState, limits: ConnectionLimits) {
     // Pages kept and the search index follow releases that other processes publish.
-    let follow = tokio::spawn(cache::follow_store(state.clone()));
+    let follow = tokio::spawn(follow::follow_store(state.clone()));
     connections::serve(listener, router(state), limits, shutdown_signal()).await;
     follow.abort();
     tracing::info!("stopped");

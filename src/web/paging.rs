@@ -136,7 +136,12 @@ mod tests {
     fn the_next_address_keeps_the_release() {
         let w = Window { skip: 0, take: 2 };
         assert_eq!(
-            next_address("/api/v1/manuals/m/chapters", &[("release", "2024 04")], 2, w),
+            next_address(
+                "/api/v1/manuals/m/chapters",
+                &[("release", "2024 04")],
+                2,
+                w
+            ),
             "/api/v1/manuals/m/chapters?release=2024+04&cursor=2&limit=2"
         );
     }

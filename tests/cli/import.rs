@@ -168,10 +168,17 @@ fn imports_of_several_manuals_at_once_all_land() {
     let snapshots: Vec<(String, String)> = (0..4)
         .map(|i| {
             let files: Vec<(String, String)> = (0..40)
-                .map(|c| (format!("c{c}.md"), chapter(&format!("Chapter {c} of {i}"), "Text.")))
+                .map(|c| {
+                    (
+                        format!("c{c}.md"),
+                        chapter(&format!("Chapter {c} of {i}"), "Text."),
+                    )
+                })
                 .collect();
-            let refs: Vec<(&str, &str)> =
-                files.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+            let refs: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(f, t)| (f.as_str(), t.as_str()))
+                .collect();
             (format!("m{i}"), ws.snapshot(&format!("snap{i}"), &refs))
         })
         .collect();
@@ -204,7 +211,9 @@ fn imports_of_several_manuals_at_once_all_land() {
         );
     }
     for (manual, _) in &snapshots {
-        let out = ws.run(&["diff", "--manual", manual, "--format", "json"]).ok();
+        let out = ws
+            .run(&["diff", "--manual", manual, "--format", "json"])
+            .ok();
         let notice: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(notice["new"].as_array().unwrap().len(), 40, "{manual}");
     }

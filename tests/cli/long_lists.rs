@@ -30,13 +30,23 @@ fn national() -> Workspace {
         .collect();
     let snapshot = ws.snapshot("big", &refs);
     ws.run(&[
-        "import", &snapshot, "--manual", "big", "--release", "2024-05", "--date", "2024-05-02",
+        "import",
+        &snapshot,
+        "--manual",
+        "big",
+        "--release",
+        "2024-05",
+        "--date",
+        "2024-05-02",
     ])
     .ok();
     let small = |body: &str| format!("+++\ntitle = \"Neglect\"\n+++\n{body}\n");
     let first = ws.snapshot("m1", &[("neglect.md", &small("Neglect is persistent."))]);
     ws.import(&first, "2024-03", "2024-03-01").ok();
-    let second = ws.snapshot("m2", &[("neglect.md", &small("Neglect is persistent failure."))]);
+    let second = ws.snapshot(
+        "m2",
+        &[("neglect.md", &small("Neglect is persistent failure."))],
+    );
     ws.import(&second, "2024-04", "2024-04-01").ok();
     ws
 }
@@ -77,23 +87,44 @@ fn api_lists_come_a_window_at_a_time_and_every_entry_once() {
     ] {
         let (ids, windows) = follow(&s, first, key);
         assert_eq!(ids.len(), CHAPTERS, "{first}");
-        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), CHAPTERS, "{first}");
+        assert_eq!(
+            ids.iter().collect::<HashSet<_>>().len(),
+            CHAPTERS,
+            "{first}"
+        );
         assert_eq!(windows, CHAPTERS.div_ceil(size), "{first}");
     }
     // A window of the current contents names its release: the next window reads the same one.
     let (_, first) = s.get("/api/v1/manuals/big/chapters");
-    assert!(first["next"].as_str().unwrap().contains("release=2024-05"), "{first}");
+    assert!(
+        first["next"].as_str().unwrap().contains("release=2024-05"),
+        "{first}"
+    );
     // A short list is whole, with no next window.
     let (status, small) = s.get("/api/v1/manuals/m/releases/2024-04");
-    assert_eq!((status, &small["total"], &small["next"]), (200, &Value::from(1), &Value::Null));
+    assert_eq!(
+        (status, &small["total"], &small["next"]),
+        (200, &Value::from(1), &Value::Null)
+    );
     assert_eq!(small["updated"].as_array().unwrap().len(), 1);
 }
 
 #[test]
 fn cursors_and_limits_the_api_did_not_give_are_refused() {
     let s = Server::start(national());
-    for bad in ["cursor=abc", "cursor=0", "cursor=99999", "cursor=-5", "limit=0", "limit=1001", "limit=x"] {
-        for path in ["/api/v1/manuals/big/chapters", "/api/v1/manuals/big/releases/2024-05"] {
+    for bad in [
+        "cursor=abc",
+        "cursor=0",
+        "cursor=99999",
+        "cursor=-5",
+        "limit=0",
+        "limit=1001",
+        "limit=x",
+    ] {
+        for path in [
+            "/api/v1/manuals/big/chapters",
+            "/api/v1/manuals/big/releases/2024-05",
+        ] {
             let (status, body) = s.get(&format!("{path}?{bad}"));
             assert_eq!(status, 400, "{path}?{bad}: {body}");
             assert!(!body["error"].as_str().unwrap().is_empty(), "{body}");
@@ -107,12 +138,23 @@ fn long_pages_are_paged_and_each_page_is_its_own() {
     let links = |html: &str| html.matches("<li><a href=\"/manuals/big/chapters/").count();
     let page = s.fetch("/manuals/big", &[]);
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Chapters 1 to 500 of 1,205"), "{}", page.body);
-    assert!(page.body.contains("href=\"/manuals/big?page=2\""), "{}", page.body);
+    assert!(
+        page.body.contains("Chapters 1 to 500 of 1,205"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("href=\"/manuals/big?page=2\""),
+        "{}",
+        page.body
+    );
     assert_eq!(links(&page.body), 500);
     let second = s.fetch("/manuals/big?page=2", &[]);
     assert!(second.body.contains("Chapters 501 to 1,000 of 1,205"));
-    assert!(second.body.contains("(continued)"), "a section running on says so");
+    assert!(
+        second.body.contains("(continued)"),
+        "a section running on says so"
+    );
     let last = s.fetch("/manuals/big?page=3", &[]);
     assert!(last.body.contains("Page 3 of 3"));
     assert_eq!(links(&last.body), 205);
@@ -126,7 +168,11 @@ fn long_pages_are_paged_and_each_page_is_its_own() {
 
     let notice = s.fetch("/manuals/big/releases/2024-05?page=3", &[]);
     assert_eq!(notice.status, 200);
-    assert!(notice.body.contains("1,205 chapters published."), "{}", notice.body);
+    assert!(
+        notice.body.contains("1,205 chapters published."),
+        "{}",
+        notice.body
+    );
     assert!(notice.body.contains("Chapters 1,001 to 1,205 of 1,205"));
     assert_eq!(notice.body.matches("/manuals/big/chapters/").count(), 205);
 
@@ -145,11 +191,21 @@ fn a_big_first_release_is_summarised_where_notices_are_shown_together() {
     let s = Server::start(national());
     let home = s.fetch("/", &[]);
     assert_eq!(home.status, 200);
-    assert!(home.body.contains("1,205 chapters published."), "{}", home.body);
+    assert!(
+        home.body.contains("1,205 chapters published."),
+        "{}",
+        home.body
+    );
     assert!(home.body.contains("href=\"/manuals/big/releases/2024-05\""));
-    assert!(!home.body.contains("/manuals/big/chapters/"), "no chapter of it listed");
+    assert!(
+        !home.body.contains("/manuals/big/chapters/"),
+        "no chapter of it listed"
+    );
     // The small release is listed as ever.
-    assert!(home.body.contains("/manuals/m/chapters/neglect?release=2024-04"));
+    assert!(
+        home.body
+            .contains("/manuals/m/chapters/neglect?release=2024-04")
+    );
 
     let feed = s.fetch("/manuals/big/feed.atom", &[]);
     assert_eq!(feed.status, 200);
@@ -157,7 +213,8 @@ fn a_big_first_release_is_summarised_where_notices_are_shown_together() {
     assert!(feed.body.len() < 20_000, "{} bytes", feed.body.len());
 
     let ws = &s.ws;
-    ws.run(&["subscribers", "add", "reader@example.org", "--confirmed"]).ok();
+    ws.run(&["subscribers", "add", "reader@example.org", "--confirmed"])
+        .ok();
     ws.run(&["digest", "--period", "2024-05"]).ok();
     let outbox = ws.data.join("outbox");
     let letters: Vec<String> = std::fs::read_dir(&outbox)
@@ -168,5 +225,8 @@ fn a_big_first_release_is_summarised_where_notices_are_shown_together() {
     let letter = crate::support::decoded(&letters[0]);
     assert!(letter.contains("1,205 chapters published."), "{letter}");
     assert!(letter.contains("/manuals/big/releases/2024-05"));
-    assert!(!letter.contains("/manuals/big/chapters/"), "no chapter of it listed");
+    assert!(
+        !letter.contains("/manuals/big/chapters/"),
+        "no chapter of it listed"
+    );
 }
