@@ -18,15 +18,24 @@ const ATOM: &str = "application/atom+xml; charset=utf-8";
 /// Feeds list at most this many releases.
 const FEED_ENTRIES: usize = 30;
 
+/// A manual's latest releases in force, newest first.
+fn feed_releases(app: &Chapterhouse, manual: &ManualId) -> Result<Vec<Release>, AppError> {
+    let releases = app.releases(manual)?;
+    let published = Release::published_by(&releases, app.today());
+    Ok(published.iter().rev().take(FEED_ENTRIES).cloned().collect())
+}
+
+/// The notices of these releases, in their order.
+fn notices_of(app: &Chapterhouse, releases: &[Release]) -> Result<Vec<Notice>, AppError> {
+    releases
+        .iter()
+        .map(|r| Ok((*app.release_notice(&r.manual, r)?).clone()))
+        .collect()
+}
+
 /// The notices of a manual's latest releases in force, newest first.
 fn feed_notices(app: &Chapterhouse, manual: &ManualId) -> Result<Vec<Notice>, AppError> {
-    let releases = app.releases(manual)?;
-    Release::published_by(&releases, app.today())
-        .iter()
-        .rev()
-        .take(FEED_ENTRIES)
-        .map(|release| Ok((*app.release_notice(manual, release)?).clone()))
-        .collect()
+    notices_of(app, &feed_releases(app, manual)?)
 }
 
 pub async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -35,16 +44,11 @@ pub async fn feed(State(state): State<AppState>, headers: HeaderMap) -> Response
         // host of hundreds of manuals builds FEED_ENTRIES notices, not hundreds.
         let mut latest = Vec::new();
         for manual in app.store().released_manuals().map_err(AppError::from)? {
-            let releases = app.releases(&manual)?;
-            let published = Release::published_by(&releases, app.today());
-            latest.extend(published.iter().rev().take(FEED_ENTRIES).cloned());
+            latest.extend(feed_releases(app, &manual)?);
         }
         latest.sort_by_key(|r| std::cmp::Reverse(r.date));
         latest.truncate(FEED_ENTRIES);
-        let notices = latest
-            .iter()
-            .map(|r| Ok((*app.release_notice(&r.manual, r)?).clone()))
-            .collect::<Result<Vec<Notice>, AppError>>()?;
+        let notices = notices_of(app, &latest)?;
         let links = app.links();
         let xml = atom_feed(
             "Safeguarding procedures: releases",
