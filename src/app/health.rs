@@ -61,8 +61,11 @@ impl Chapterhouse {
             )),
             Err(e) => Check::failed(e),
         };
-        let database = match self.db().and_then(|db| Ok(db.ping()?)) {
-            Ok(()) => Check::ok(format!("{} answers", self.config.db_path().display())),
+        let database = match self
+            .db()
+            .and_then(|db| Ok((db.ping()?, db.label().to_owned())))
+        {
+            Ok(((), label)) => Check::ok(format!("{label} answers")),
             Err(e) => Check::failed(e),
         };
         Readiness {

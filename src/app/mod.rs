@@ -155,7 +155,7 @@ impl Chapterhouse {
         if let Some(db) = self.db.get() {
             return Ok(db);
         }
-        let db = Db::open(&self.config.db_path(), self.clock.clone())?;
+        let db = Db::connect(&self.config.database_url(), self.clock.clone())?;
         Ok(self.db.get_or_init(|| db))
     }
 

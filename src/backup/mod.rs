@@ -3,7 +3,8 @@
 //!
 //! A backup folder holds `store.git` (a bare mirror of the store with every ref, fetched
 //! from it as git fetches: the refs as they stood at one moment, with every object they
-//! reach), `chapterhouse.db` (SQLite's online backup of the database), `config.toml` (the
+//! reach), `chapterhouse.db` (SQLite's online backup of the database, or a SQLite copy of
+//! a PostgreSQL database's records, taken on one snapshot), `config.toml` (the
 //! settings in force, the SMTP password left out) and `manifest.json`: the version that
 //! wrote it, every ref, the rows of every table and the SHA-256 of every file. Neither
 //! copy blocks readers: git reads objects that never change, and the database is copied
@@ -17,7 +18,7 @@ use anyhow::{Context, bail};
 
 use crate::app::Chapterhouse;
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, Engine};
 pub use manifest::Manifest;
 
 /// The files of a backup folder.
@@ -72,8 +73,21 @@ pub fn restore(dir: &Path, config: Config, data: &Path) -> anyhow::Result<Summar
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let refs = mirror(&dir.join(STORE), &config.store_dir()).context("copying the store")?;
     manifest.check_refs(&refs)?;
-    std::fs::copy(dir.join(DATABASE), config.db_path()).context("copying the database")?;
+    let on_postgres = Engine::of_url(&config.database_url()) == Some(Engine::Postgres);
+    let records = match on_postgres {
+        // Copied from a file of its own, so the backup is never changed by opening it.
+        true => data.join(".restoring.db"),
+        false => config.db_path(),
+    };
+    std::fs::copy(dir.join(DATABASE), &records).context("copying the database")?;
     let app = Chapterhouse::open(config)?;
+    if on_postgres {
+        let copy = Db::open(&records, app.clock().clone()).context("opening the database copy")?;
+        copy.copy_into(app.db()?)
+            .context("copying the records into PostgreSQL")?;
+        drop(copy);
+        std::fs::remove_file(&records).context("removing the database copy")?;
+    }
     let rows = app.db()?.row_counts()?;
     manifest.check_rows(&rows)?;
     app.reindex().context("building the search index")?;
@@ -132,6 +146,17 @@ fn settings_without_secrets(config: &Config) -> anyhow::Result<String> {
         String::from("# The settings in force when this backup was made (chapterhouse backup).\n");
     if had_password {
         text.push_str("# smtp.password was set and is left out: set it again.\n");
+    }
+    if let Some(url) = config.database.url.take() {
+        let label = crate::db::url_label(&url);
+        if url.starts_with("postgres") && label != url {
+            text.push_str("# database.url's password is left out: set it again.\n");
+        }
+        config.database.url = Some(if url.starts_with("postgres") {
+            label
+        } else {
+            url
+        });
     }
     text.push_str(&toml::to_string_pretty(&config).context("writing the settings as TOML")?);
     Ok(text)

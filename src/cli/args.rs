@@ -102,6 +102,9 @@ pub enum Command {
     /// Manage the editors who may change chapters and publish through the API.
     #[command(subcommand)]
     Editors(EditorsCommand),
+    /// Move the database to another engine.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Manage the subscribers of the monthly digest and the release notices.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
@@ -145,6 +148,16 @@ pub enum SubscribersCommand {
 }
 
 #[derive(Subcommand)]
+pub enum DbCommand {
+    /// Copy every record of the database in use into an empty PostgreSQL database
+    /// (`postgres://…`), checking each table's row count; then set `database.url` to it.
+    MigrateTo {
+        /// The destination, e.g. postgres://chapterhouse@db.example.org/chapterhouse
+        url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum EditorsCommand {
     /// Add an editor and print their API token (shown this once; only its hash is kept)
     /// and a one-time sign-in link for the workspace.

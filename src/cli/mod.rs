@@ -127,6 +127,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { format } => operations::check(config, &format).await,
         Command::Restore { .. } => unreachable!("restore is run before the data folder is set"),
         Command::Editors(command) => people::editors(config, command).await,
+        Command::Db(args::DbCommand::MigrateTo { url }) => {
+            operations::migrate_to(config, url).await
+        }
         Command::Subscribers(command) => people::subscribers(config, command).await,
         Command::Digest { period, dry_run } => digest::digest(config, &period, dry_run).await,
     }

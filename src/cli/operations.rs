@@ -1,4 +1,4 @@
-//! The operator's commands: `backup`, `restore` and `check`.
+//! The operator's commands: `backup`, `restore`, `check` and `db migrate-to`.
 
 use std::path::PathBuf;
 
@@ -26,6 +26,33 @@ pub async fn restore(config: Config, dir: PathBuf, data: PathBuf) -> anyhow::Res
         "restored {} releases ({} refs) and {} database rows; search index rebuilt\n",
         summary.releases, summary.refs, summary.rows
     ))
+}
+
+/// `chapterhouse db migrate-to URL`: the records copied into an empty PostgreSQL database.
+pub async fn migrate_to(config: Config, url: String) -> anyhow::Result<()> {
+    use crate::db::{Db, Engine};
+    if Engine::of_url(&url) != Some(Engine::Postgres) {
+        anyhow::bail!(
+            "{}: migrate-to copies into PostgreSQL; give a postgres:// address",
+            crate::db::url_label(&url)
+        );
+    }
+    let (label, counts) = blocking(move || {
+        let app = crate::app::Chapterhouse::open(config)?;
+        let to = Db::connect(&url, app.clock().clone())?;
+        let counts = app.db()?.copy_into(&to)?;
+        Ok((to.label().to_owned(), counts))
+    })
+    .await?;
+    let mut out = String::new();
+    for (table, rows) in &counts {
+        out.push_str(&format!("{table}: {rows} rows\n"));
+    }
+    out.push_str(&format!(
+        "copied {} rows into {label}; every table's count checked. Set database.url to it and restart.\n",
+        counts.values().sum::<i64>()
+    ));
+    write_stdout(&out)
 }
 
 /// `chapterhouse check`: each problem with its fix; an error (exit 1) when there is one.

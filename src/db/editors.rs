@@ -4,7 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, params};
+use sqlx::any::AnyArguments;
+
+use super::engine::{AssertSqlSafe, OptionalExtension, args};
 
 use super::{Db, DbError};
 use crate::store::Author;
@@ -86,7 +88,6 @@ const TOKEN_PREFIX: &str = "chx_";
 impl Db {
     /// Adds an editor; returns the editor and their token (shown this once).
     pub fn add_editor(&self, new: &NewEditor) -> Result<(Editor, Token), EditorError> {
-        let conn = self.conn()?;
         // The name and address become a git author: the same rules apply.
         let author: Author = format!("{} <{}>", new.name.trim(), new.email.trim())
             .parse()
@@ -94,13 +95,13 @@ impl Db {
         let secret = random_token()
             .map_err(|e| EditorError::Invalid(format!("no randomness for a token: {e}")))?;
         let now = self.now();
-        conn
-            .execute(
-                "INSERT INTO editors (name, email, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![author.name, author.email, new.role.to_string(), sha256(secret.as_str().as_bytes()), now],
+        let id: i64 = self.write(|tx| {
+            tx.query_row(
+                "INSERT INTO editors (name, email, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                args![&author.name, &author.email, new.role.to_string(), &sha256(secret.as_str().as_bytes())[..], now],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
-        let id = conn.last_insert_rowid();
+        })?;
         Ok((
             Editor {
                 id,
@@ -114,7 +115,6 @@ impl Db {
 
     /// The editor a token belongs to; `None` for a malformed, unknown or revoked token.
     pub fn editor_for_token(&self, token: &str) -> Result<Option<Editor>, EditorError> {
-        let conn = self.conn()?;
         let Some((id, secret)) = token
             .strip_prefix(TOKEN_PREFIX)
             .and_then(|rest| rest.split_once('_'))
@@ -124,10 +124,11 @@ impl Db {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
         };
-        let row = conn
+        let row = self
+            .conn()?
             .query_row(
-                "SELECT name, email, role, token_hash FROM editors WHERE id = ?1 AND revoked_at IS NULL",
-                params![id],
+                "SELECT name, email, role, token_hash FROM editors WHERE id = $1 AND revoked_at IS NULL",
+                args![id],
                 |row| {
                     Ok((
                         row.get::<_, String>(0)?,
@@ -155,26 +156,30 @@ impl Db {
 
     /// The editor with this number, unless revoked.
     pub fn editor(&self, id: i64) -> Result<Option<Editor>, EditorError> {
-        self.editor_where("id = ?1", id)
+        self.editor_where("id = $1", args![id])
     }
 
     /// The editor with this address (any case), unless revoked.
     pub fn editor_by_email(&self, email: &str) -> Result<Option<Editor>, EditorError> {
-        self.editor_where("email = ?1 COLLATE NOCASE", email.trim())
+        let condition = match self.engine() {
+            super::Engine::Sqlite => "email = $1 COLLATE NOCASE",
+            super::Engine::Postgres => "lower(email) = lower($1)",
+        };
+        self.editor_where(condition, args![email.trim()])
     }
 
     fn editor_where(
         &self,
-        condition: &str,
-        value: impl rusqlite::ToSql,
+        condition: &'static str,
+        value: AnyArguments,
     ) -> Result<Option<Editor>, EditorError> {
         let row = self
             .conn()?
             .query_row(
-                &format!(
+                AssertSqlSafe(format!(
                     "SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL AND {condition} ORDER BY id LIMIT 1"
-                ),
-                params![value],
+                )),
+                value,
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
@@ -199,25 +204,23 @@ impl Db {
 
     /// Every editor whose token still works.
     pub fn editors(&self) -> Result<Vec<Editor>, EditorError> {
-        let conn = self.conn()?;
-        let mut statement = conn
-            .prepare(
+        let rows = self
+            .conn()?
+            .query_map(
                 "SELECT id, name, email, role FROM editors WHERE revoked_at IS NULL ORDER BY id",
+                args![],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                    ))
+                },
             )
             .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, name, email, role) = row.map_err(|e| self.err(e))?;
+        for (id, name, email, role) in rows {
             out.push(Editor {
                 id,
                 name,
@@ -233,12 +236,12 @@ impl Db {
         let now = self.now();
         let changed = self.write(|tx| {
             let changed = tx.execute(
-                "UPDATE editors SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                params![id, now],
+                "UPDATE editors SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                args![id, now],
             )?;
             tx.execute(
-                "UPDATE sessions SET ended_at = ?2 WHERE editor_id = ?1 AND ended_at IS NULL",
-                params![id, now],
+                "UPDATE sessions SET ended_at = $2 WHERE editor_id = $1 AND ended_at IS NULL",
+                args![id, now],
             )?;
             Ok(changed)
         })?;
@@ -253,19 +256,23 @@ impl Db {
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(
-            &dir.path().join("db.sqlite"),
+    use crate::db::Engine;
+    use crate::db::testing::{Scratch, on_each_engine, scratch};
+
+    on_each_engine!(
+        a_token_finds_its_editor_and_nothing_else_does,
+        names_and_addresses_that_cannot_be_git_authors_are_refused,
+    );
+
+    fn db(engine: Engine) -> (Scratch, Db) {
+        scratch(
+            engine,
             crate::clock::Clock::system(chrono_tz::Europe::London),
         )
-        .unwrap();
-        (dir, db)
     }
 
-    #[test]
-    fn a_token_finds_its_editor_and_nothing_else_does() {
-        let (_dir, db) = db();
+    fn a_token_finds_its_editor_and_nothing_else_does(engine: Engine) {
+        let (_dir, db) = db(engine);
         let (editor, token) = db
             .add_editor(&NewEditor {
                 name: "Sam Editor".into(),
@@ -293,9 +300,8 @@ mod tests {
         assert_eq!(db.editor_for_token(token).unwrap(), None);
     }
 
-    #[test]
-    fn names_and_addresses_that_cannot_be_git_authors_are_refused() {
-        let (_dir, db) = db();
+    fn names_and_addresses_that_cannot_be_git_authors_are_refused(engine: Engine) {
+        let (_dir, db) = db(engine);
         for (name, email) in [
             ("", "a@b.org"),
             ("Sam", "not-an-address"),

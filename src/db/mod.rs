@@ -1,14 +1,20 @@
-//! chapterhouse's own records (editors, subscribers, the delivery ledger) in one SQLite
-//! file in the data folder. Its schema moves forward by numbered migrations, recorded in
-//! SQLite's `user_version`; each runs in a transaction, so a failed one leaves the file
-//! as it was.
+//! chapterhouse's own records (editors, sessions, subscribers, the delivery ledger,
+//! proposals and approvals): by default one SQLite file in the data folder, or a
+//! PostgreSQL database that several instances share (`database.url`). The schema moves
+//! forward by numbered migrations, one list per engine; each step runs in a transaction,
+//! so a failed one leaves the database as it was. No SQL lives outside this module.
 
+mod copy;
 mod editors;
+mod engine;
+mod migrations;
 mod proposals;
 mod sessions;
 mod subscribers;
 mod upkeep;
 pub use upkeep::Problem;
+#[cfg(test)]
+pub(crate) mod testing;
 #[cfg(test)]
 mod workspace_tests;
 
@@ -21,142 +27,21 @@ pub use sessions::{
     SigninRequest,
 };
 pub use subscribers::{
-    CONFIRMATION_LIFETIME, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
+    CONFIRMATION_LIFETIME, Claim, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
     Subscribed, Subscriber, SubscriberError, TokenKey, normalise_address, subscription_letter,
 };
 
 use std::path::Path;
 
-use r2d2_sqlite::SqliteConnectionManager;
-
 use crate::clock::Clock;
-use rusqlite::{Connection, OptionalExtension};
-
-/// The schema, one step per migration, oldest first. Never edit a published step: add one.
-const MIGRATIONS: &[&str] = &[
-    // 1: editors and their token hashes.
-    "CREATE TABLE editors (
-        id          INTEGER PRIMARY KEY,
-        name        TEXT NOT NULL,
-        email       TEXT NOT NULL,
-        role        TEXT NOT NULL CHECK (role IN ('editor', 'publisher')),
-        token_hash  BLOB NOT NULL,
-        created_at  TEXT NOT NULL,
-        revoked_at  TEXT
-    );",
-    // 2: subscribers, the manuals they follow, confirmations, and the delivery ledger.
-    "CREATE TABLE subscribers (
-        id            INTEGER PRIMARY KEY,
-        email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        frequency     TEXT NOT NULL CHECK (frequency IN ('monthly', 'immediate')),
-        all_manuals   INTEGER NOT NULL DEFAULT 0,
-        confirmed_at  TEXT,
-        created_at    TEXT NOT NULL,
-        failures      INTEGER NOT NULL DEFAULT 0,
-        flagged_at    TEXT
-    );
-    CREATE TABLE subscriber_manuals (
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-        manual        TEXT NOT NULL,
-        PRIMARY KEY (subscriber_id, manual)
-    ) WITHOUT ROWID;
-    CREATE TABLE confirmations (
-        token_hash    BLOB PRIMARY KEY,
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-        expires_at    TEXT NOT NULL
-    );
-    CREATE TABLE deliveries (
-        id            INTEGER PRIMARY KEY,
-        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
-        period        TEXT NOT NULL,
-        state         TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
-        attempts      INTEGER NOT NULL DEFAULT 0,
-        last_error    TEXT,
-        updated_at    TEXT NOT NULL,
-        UNIQUE (subscriber_id, period)
-    );
-    CREATE INDEX deliveries_by_period ON deliveries (period, state);
-    CREATE TABLE periods (
-        period        TEXT PRIMARY KEY,
-        finished_at   TEXT
-    );
-    CREATE TABLE secrets (
-        name          TEXT PRIMARY KEY,
-        value         BLOB NOT NULL
-    );",
-    // 3: the editors' workspace: sign-in links, browser sessions, and the review of
-    // releases (proposals and their events: proposed, approved, withdrawn, published).
-    "CREATE TABLE signin_links (
-        token_hash    BLOB PRIMARY KEY,
-        editor_id     INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
-        created_at    TEXT NOT NULL,
-        expires_at    TEXT NOT NULL,
-        used_at       TEXT
-    );
-    CREATE TABLE signin_requests (
-        email         TEXT PRIMARY KEY,
-        last_sent_at  TEXT NOT NULL
-    );
-    CREATE TABLE sessions (
-        token_hash    BLOB PRIMARY KEY,
-        editor_id     INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
-        csrf          TEXT NOT NULL,
-        created_at    TEXT NOT NULL,
-        last_seen_at  TEXT NOT NULL,
-        ended_at      TEXT
-    );
-    CREATE TABLE proposals (
-        id            INTEGER PRIMARY KEY,
-        manual        TEXT NOT NULL,
-        name          TEXT NOT NULL,
-        date          TEXT,
-        notes         TEXT NOT NULL,
-        base          TEXT NOT NULL,
-        proposed_by   INTEGER NOT NULL REFERENCES editors(id),
-        proposed_at   TEXT NOT NULL,
-        state         TEXT NOT NULL CHECK (state IN ('open', 'withdrawn', 'published'))
-    );
-    CREATE UNIQUE INDEX one_open_proposal ON proposals (manual) WHERE state = 'open';
-    CREATE TABLE release_events (
-        id            INTEGER PRIMARY KEY,
-        manual        TEXT NOT NULL,
-        release       TEXT NOT NULL,
-        proposal_id   INTEGER REFERENCES proposals(id),
-        kind          TEXT NOT NULL CHECK (kind IN ('proposed', 'approved', 'withdrawn', 'published')),
-        editor_id     INTEGER REFERENCES editors(id),
-        editor_name   TEXT NOT NULL,
-        at            TEXT NOT NULL,
-        reason        TEXT
-    );
-    CREATE INDEX release_events_by_manual ON release_events (manual, release);
-    CREATE UNIQUE INDEX one_approval_each ON release_events (proposal_id, editor_id) WHERE kind = 'approved';",
-    // 4: when each kind of email last went to an address (at most one per address in a
-    // while), the version of a subscriber's manage/unsubscribe links (rotated on request;
-    // version 0 is the links made before), and the unsubscribe links already used (so a
-    // second click is answered as the first, and a made-up link is not).
-    "CREATE TABLE mail_sent (
-        kind          TEXT NOT NULL,
-        email         TEXT NOT NULL,
-        last_sent_at  TEXT NOT NULL,
-        PRIMARY KEY (kind, email)
-    ) WITHOUT ROWID;
-    ALTER TABLE subscribers ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE ended_links (
-        token_hash    BLOB PRIMARY KEY,
-        ended_at      TEXT NOT NULL
-    );",
-];
+pub use engine::Engine;
+use engine::{AssertSqlSafe, Conn, OptionalExtension, Pool, SqlError, SqlResult, args};
 
 /// What can go wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database {path}: {source}")]
-    Sqlite {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error("database {path}: no connection: {reason}")]
-    Pool { path: String, reason: String },
+    Engine { path: String, source: SqlError },
     #[error(
         "database {path} is at schema version {found}, newer than this chapterhouse knows ({known}); upgrade chapterhouse"
     )]
@@ -165,76 +50,167 @@ pub enum DbError {
         found: usize,
         known: usize,
     },
+    #[error("database {0}")]
+    Refused(String),
 }
 
-/// A connection taken from the pool.
-type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
-
-/// The database file, through a pool of connections. SQLite runs in WAL mode, so readers
-/// never wait for the writer; writers take turns (each waits up to `BUSY_WAIT`).
+/// chapterhouse's records, through a pool of connections. SQLite runs in WAL mode, so
+/// readers never wait for the writer; on either engine writers take turns (each waits up
+/// to `BUSY_WAIT`).
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    pool: Pool,
+    /// The database as messages name it: the file, or the server without credentials.
     path: String,
     /// What "now" is for records' times and tokens' expiry.
     clock: Clock,
 }
 
-/// How long a connection waits for another's write to finish.
-const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Connections kept open at most.
 const POOL_SIZE: u32 = 8;
 
+/// The `sqlite://` address of a database file (any path: the name is percent-encoded).
+pub fn sqlite_url(path: &Path) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.');
+    let path = path.to_string_lossy();
+    format!(
+        "sqlite://{}?mode=rwc",
+        percent_encoding::utf8_percent_encode(&path, KEEP)
+    )
+}
+
+/// A database address as messages may show it: the password left out.
+pub fn url_label(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        return percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned();
+    }
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => {
+                let user = credentials.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 impl Db {
-    /// Opens (creating when missing) the database and brings its schema up to date.
+    /// Opens the database file (creating it when missing) and brings its schema up to date.
     pub fn open(path: &Path, clock: Clock) -> Result<Db, DbError> {
-        let label = path.display().to_string();
-        let err = |source| DbError::Sqlite {
-            path: label.clone(),
+        Db::connect(&sqlite_url(path), clock)
+    }
+
+    /// Opens the database at `url` (`sqlite://PATH` or `postgres://…`) and brings its
+    /// schema up to date, each step in a transaction of its own.
+    pub fn connect(url: &str, clock: Clock) -> Result<Db, DbError> {
+        let path = url_label(url);
+        if Engine::of_url(url).is_none() {
+            return Err(DbError::Refused(format!(
+                "{path}: database.url must start sqlite:// or postgres://"
+            )));
+        }
+        let err = |source| DbError::Engine {
+            path: path.clone(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(BUSY_WAIT).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
-        let version: usize = conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(err)?;
-        if version > MIGRATIONS.len() {
+        let pool = Pool::connect(url, POOL_SIZE).map_err(err)?;
+        let db = Db { pool, path, clock };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Which engine the records are on.
+    pub fn engine(&self) -> Engine {
+        self.pool.engine()
+    }
+
+    /// What "now" is for the records.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The database as messages name it.
+    pub fn label(&self) -> &str {
+        &self.path
+    }
+
+    /// Takes the schema from the version it is at to the newest, one step at a time.
+    fn migrate(&self) -> Result<(), DbError> {
+        let steps = match self.engine() {
+            Engine::Sqlite => {
+                let conn = self.conn()?;
+                conn.execute("PRAGMA journal_mode = WAL", args![])
+                    .map_err(|e| self.err(e))?;
+                migrations::SQLITE
+            }
+            Engine::Postgres => {
+                self.write(|tx| {
+                    tx.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+                        args![],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+                        args![],
+                    )
+                })?;
+                migrations::POSTGRES
+            }
+        };
+        let version = self.schema_version()?;
+        if version > steps.len() {
             return Err(DbError::TooNew {
-                path: label,
+                path: self.path.clone(),
                 found: version,
-                known: MIGRATIONS.len(),
+                known: steps.len(),
             });
         }
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction().map_err(err)?;
-            tx.execute_batch(step).map_err(err)?;
-            tx.pragma_update(None, "user_version", i + 1).map_err(err)?;
-            tx.commit().map_err(err)?;
-        }
-        drop(conn);
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.busy_timeout(BUSY_WAIT)?;
-            c.pragma_update(None, "foreign_keys", "ON")
-        });
-        let pool = r2d2::Pool::builder()
-            .max_size(POOL_SIZE)
-            .min_idle(Some(1))
-            .connection_timeout(BUSY_WAIT)
-            .build(manager)
-            .map_err(|e| DbError::Pool {
-                path: label.clone(),
-                reason: e.to_string(),
+        for (i, step) in steps.iter().enumerate().skip(version) {
+            let engine = self.engine();
+            self.write(|tx| {
+                // Another instance may have taken the step while this one waited its turn.
+                if schema_version(tx)? > i {
+                    return Ok(());
+                }
+                tx.execute_batch(*step)?;
+                match engine {
+                    Engine::Sqlite => {
+                        tx.execute_batch(AssertSqlSafe(format!("PRAGMA user_version = {}", i + 1)))?
+                    }
+                    Engine::Postgres => {
+                        tx.execute(
+                            "UPDATE schema_version SET version = $1",
+                            args![i as i64 + 1],
+                        )?;
+                    }
+                }
+                Ok(())
             })?;
-        Ok(Db {
-            pool,
-            path: label,
-            clock,
-        })
+        }
+        Ok(())
+    }
+
+    /// The number of migration steps the schema has taken.
+    pub fn schema_version(&self) -> Result<usize, DbError> {
+        let conn = self.conn()?;
+        schema_version(&conn).map_err(|e| self.err(e))
+    }
+
+    /// The number of migration steps this chapterhouse knows.
+    pub fn schema_steps(&self) -> usize {
+        match self.engine() {
+            Engine::Sqlite => migrations::SQLITE.len(),
+            Engine::Postgres => migrations::POSTGRES.len(),
+        }
     }
 
     /// The time now, as records store it.
@@ -243,35 +219,32 @@ impl Db {
     }
 
     /// A connection of the pool, for one piece of work.
-    fn conn(&self) -> Result<Conn, DbError> {
-        self.pool.get().map_err(|e| DbError::Pool {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })
+    fn conn(&self) -> Result<Conn<'_>, DbError> {
+        self.pool.conn().map_err(|e| self.err(e))
     }
 
-    fn err(&self, source: rusqlite::Error) -> DbError {
-        DbError::Sqlite {
+    fn err(&self, source: SqlError) -> DbError {
+        DbError::Engine {
             path: self.path.clone(),
             source,
         }
     }
 
-    /// Runs `work` in one write transaction, committed when it returns `Ok`. The write
-    /// lock is taken at the start (IMMEDIATE), so a writer waits its turn instead of
-    /// failing when another wrote first.
-    fn write<T>(
-        &self,
-        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
-    ) -> Result<T, DbError> {
-        let mut conn = self.conn()?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let out = work(&tx).map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(out)
+    /// Runs `work` in one write transaction, committed when it returns `Ok`; writers take
+    /// turns, so a writer waits instead of failing when another wrote first.
+    fn write<T>(&self, work: impl FnOnce(&Conn<'_>) -> SqlResult<T>) -> Result<T, DbError> {
+        self.pool.write(work).map_err(|e| self.err(e))
     }
+}
+
+fn schema_version(conn: &Conn<'_>) -> SqlResult<usize> {
+    let version: i64 = match conn.engine() {
+        Engine::Sqlite => conn.query_row("PRAGMA user_version", args![], |r| r.get(0))?,
+        Engine::Postgres => {
+            conn.query_row("SELECT version FROM schema_version", args![], |r| r.get(0))?
+        }
+    };
+    Ok(usize::try_from(version).unwrap_or(0))
 }
 
 impl Db {
@@ -288,8 +261,8 @@ impl Db {
         self.write(|tx| {
             let last: Option<String> = tx
                 .query_row(
-                    "SELECT last_sent_at FROM mail_sent WHERE kind = ?1 AND email = ?2",
-                    rusqlite::params![kind, email],
+                    "SELECT last_sent_at FROM mail_sent WHERE kind = $1 AND email = $2",
+                    args![kind, &email],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -303,9 +276,9 @@ impl Db {
                 return Ok(false);
             }
             tx.execute(
-                "INSERT INTO mail_sent (kind, email, last_sent_at) VALUES (?1, ?2, ?3)
+                "INSERT INTO mail_sent (kind, email, last_sent_at) VALUES ($1, $2, $3)
                  ON CONFLICT (kind, email) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                rusqlite::params![kind, email, now.to_rfc3339()],
+                args![kind, &email, now.to_rfc3339()],
             )?;
             Ok(true)
         })
@@ -314,24 +287,53 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::{self, on_each_engine, postgres_url};
     use super::*;
+
+    on_each_engine!(
+        migrations_run_once_and_a_newer_database_is_refused,
+        a_new_database_has_every_table_and_nothing_wrong,
+    );
+
+    fn a_new_database_has_every_table_and_nothing_wrong(engine: Engine) {
+        let (_dir, db) = testing::scratch(engine, clock());
+        db.ping().unwrap();
+        let counts = db.row_counts().unwrap();
+        let tables: Vec<&str> = counts.keys().map(String::as_str).collect();
+        let mut known = migrations::TABLES.to_vec();
+        known.sort();
+        assert_eq!(tables, known);
+        assert!(counts.values().all(|n| *n == 0));
+        assert!(db.problems().unwrap().is_empty());
+        assert!(db.deliveries_by_period(3).unwrap().is_empty());
+    }
 
     fn clock() -> Clock {
         Clock::system(chrono_tz::Europe::London)
     }
 
-    #[test]
-    fn migrations_run_once_and_a_newer_file_is_refused() {
+    fn migrations_run_once_and_a_newer_database_is_refused(engine: Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        Db::open(&path, clock()).unwrap();
-        Db::open(&path, clock()).unwrap();
-        let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
-            .unwrap();
-        drop(conn);
+        let url = match engine {
+            Engine::Sqlite => sqlite_url(&dir.path().join("db.sqlite")),
+            Engine::Postgres => postgres_url(),
+        };
+        let db = Db::connect(&url, clock()).unwrap();
+        assert_eq!(db.schema_version().unwrap(), db.schema_steps());
+        let again = Db::connect(&url, clock()).unwrap();
+        assert_eq!(again.schema_version().unwrap(), db.schema_steps());
+        let newer = (db.schema_steps() + 1) as i64;
+        db.write(|tx| match engine {
+            Engine::Sqlite => {
+                tx.execute_batch(AssertSqlSafe(format!("PRAGMA user_version = {newer}")))
+            }
+            Engine::Postgres => tx
+                .execute("UPDATE schema_version SET version = $1", args![newer])
+                .map(drop),
+        })
+        .unwrap();
         assert!(matches!(
-            Db::open(&path, clock()),
+            Db::connect(&url, clock()),
             Err(DbError::TooNew { .. })
         ));
     }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::engine::{Conn, OptionalExtension, SqlResult, args};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use super::editors::Editor;
 use super::{Db, DbError};
@@ -112,17 +112,17 @@ fn parse_stamp(text: &str) -> DateTime<Utc> {
 }
 
 fn event(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Conn<'_>,
     (manual, release, proposal): (&str, &str, Option<i64>),
     kind: ReleaseEventKind,
     by: Option<&Editor>,
     at: DateTime<Utc>,
     reason: Option<&str>,
-) -> rusqlite::Result<usize> {
+) -> SqlResult<usize> {
     tx.execute(
         "INSERT INTO release_events (manual, release, proposal_id, kind, editor_id, editor_name, at, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        args![
             manual,
             release,
             proposal,
@@ -143,8 +143,8 @@ impl Db {
             .query_row(
                 "SELECT p.id, p.name, p.date, p.notes, p.base, p.proposed_by, e.name, p.proposed_at
                  FROM proposals p JOIN editors e ON e.id = p.proposed_by
-                 WHERE p.manual = ?1 AND p.state = 'open'",
-                params![manual],
+                 WHERE p.manual = $1 AND p.state = 'open'",
+                args![manual],
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
@@ -162,21 +162,19 @@ impl Db {
         let Some((id, name, date, notes, base, proposed_by, proposed_at)) = row else {
             return Ok(None);
         };
-        let mut statement = conn
-            .prepare(
+        let approvals = conn
+            .query_map(
                 "SELECT editor_id, editor_name, at FROM release_events
-                 WHERE proposal_id = ?1 AND kind = 'approved' ORDER BY id",
+                 WHERE proposal_id = $1 AND kind = 'approved' ORDER BY id",
+                args![id],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        parse_stamp(&row.get::<_, String>(2)?),
+                    ))
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let approvals = statement
-            .query_map(params![id], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    parse_stamp(&row.get::<_, String>(2)?),
-                ))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
         Ok(Some(Proposal {
             id,
@@ -198,20 +196,20 @@ impl Db {
         let id = self.write(|tx| {
             let open: Option<String> = tx
                 .query_row(
-                    "SELECT name FROM proposals WHERE manual = ?1 AND state = 'open'",
-                    params![new.manual],
+                    "SELECT name FROM proposals WHERE manual = $1 AND state = 'open'",
+                    args![new.manual],
                     |row| row.get(0),
                 )
                 .optional()?;
             if let Some(name) = open {
                 return Ok(Err(name));
             }
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO proposals (manual, name, date, notes, base, proposed_by, proposed_at, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open')",
-                params![new.manual, new.name, new.date.map(|d| d.to_string()), notes, new.base, by.id, stamp(now)],
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open') RETURNING id",
+                args![new.manual, new.name, new.date.map(|d| d.to_string()), &notes, new.base, by.id, stamp(now)],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             event(tx, (new.manual, new.name, Some(id)), ReleaseEventKind::Proposed, Some(by), now, None)?;
             Ok(Ok(id))
         })?;
@@ -228,12 +226,14 @@ impl Db {
             if !is_open(tx, proposal.id)? {
                 return Ok(Err(ProposalError::NotOpen));
             }
-            let already: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM release_events WHERE proposal_id = ?1 AND editor_id = ?2 AND kind = 'approved')",
-                params![proposal.id, by.id],
-                |row| row.get(0),
-            )?;
-            if already {
+            let already = tx
+                .query_row(
+                    "SELECT 1 FROM release_events WHERE proposal_id = $1 AND editor_id = $2 AND kind = 'approved'",
+                    args![proposal.id, by.id],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if already.is_some() {
                 return Ok(Err(ProposalError::AlreadyApproved(by.name.clone())));
             }
             let key = (proposal.manual.as_str(), proposal.name.as_str(), Some(proposal.id));
@@ -299,8 +299,8 @@ impl Db {
         let now = self.clock.now();
         self.write(|tx| {
             let changed = tx.execute(
-                "UPDATE proposals SET state = ?2 WHERE id = ?1 AND state = 'open'",
-                params![proposal.id, state],
+                "UPDATE proposals SET state = $2 WHERE id = $1 AND state = 'open'",
+                args![proposal.id, state],
             )?;
             if changed == 0 {
                 return Ok(false);
@@ -318,14 +318,11 @@ impl Db {
     /// Every review event of a manual's releases, newest first (at most `limit`).
     pub fn release_events(&self, manual: &str, limit: usize) -> Result<Vec<ReleaseEvent>, DbError> {
         let conn = self.conn()?;
-        let mut statement = conn
-            .prepare(
-                "SELECT release, kind, editor_id, editor_name, at, reason FROM release_events
-                 WHERE manual = ?1 ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        statement
-            .query_map(params![manual, limit as i64], |row| {
+        conn.query_map(
+            "SELECT release, kind, editor_id, editor_name, at, reason FROM release_events
+                 WHERE manual = $1 ORDER BY id DESC LIMIT $2",
+            args![manual, limit as i64],
+            |row| {
                 Ok(ReleaseEvent {
                     manual: manual.to_owned(),
                     release: row.get(0)?,
@@ -335,9 +332,9 @@ impl Db {
                     at: parse_stamp(&row.get::<_, String>(4)?),
                     reason: row.get(5)?,
                 })
-            })
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+            },
+        )
+        .map_err(|e| self.err(e))
     }
 
     /// Who proposed, approved and published each release that was published through the
@@ -347,24 +344,22 @@ impl Db {
         manual: &str,
     ) -> Result<BTreeMap<String, ReleaseRecord>, DbError> {
         let conn = self.conn()?;
-        let mut statement = conn
-            .prepare(
+        let rows = conn
+            .query_map(
                 "SELECT ev.release, ev.kind, ev.editor_name FROM release_events ev
                  LEFT JOIN proposals p ON p.id = ev.proposal_id
-                 WHERE ev.manual = ?1 AND ev.kind != 'withdrawn'
+                 WHERE ev.manual = $1 AND ev.kind != 'withdrawn'
                    AND (ev.proposal_id IS NULL OR p.state = 'published')
                  ORDER BY ev.id",
+                args![manual],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map(params![manual], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
         let mut records: BTreeMap<String, ReleaseRecord> = BTreeMap::new();
         for (release, kind, name) in rows {
@@ -380,10 +375,12 @@ impl Db {
     }
 }
 
-fn is_open(tx: &rusqlite::Transaction<'_>, id: i64) -> rusqlite::Result<bool> {
+fn is_open(tx: &Conn<'_>, id: i64) -> SqlResult<bool> {
     tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM proposals WHERE id = ?1 AND state = 'open')",
-        params![id],
-        |row| row.get(0),
+        "SELECT 1 FROM proposals WHERE id = $1 AND state = 'open'",
+        args![id],
+        |_| Ok(()),
     )
+    .optional()
+    .map(|found| found.is_some())
 }

@@ -2,8 +2,8 @@
 //! command line) and the browser sessions they open. Only hashes of links and session
 //! tokens are kept; a session carries its own CSRF token for the forms it shows.
 
+use crate::db::engine::{OptionalExtension, args};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use super::editors::{Editor, EditorError};
 use super::{Db, DbError};
@@ -71,8 +71,8 @@ impl Db {
         let now = self.clock.now();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO signin_links (token_hash, editor_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![sha256(token.as_str().as_bytes()), editor_id, stamp(now), stamp(now + SIGNIN_LINK_LIFETIME)],
+                "INSERT INTO signin_links (token_hash, editor_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                args![&sha256(token.as_str().as_bytes())[..], editor_id, stamp(now), stamp(now + SIGNIN_LINK_LIFETIME)],
             )
         })?;
         Ok(token)
@@ -90,8 +90,8 @@ impl Db {
         let allowed = self.write(|tx| {
             let last: Option<String> = tx
                 .query_row(
-                    "SELECT last_sent_at FROM signin_requests WHERE email = ?1",
-                    params![email],
+                    "SELECT last_sent_at FROM signin_requests WHERE email = $1",
+                    args![email],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -102,9 +102,9 @@ impl Db {
                 return Ok(false);
             }
             tx.execute(
-                "INSERT INTO signin_requests (email, last_sent_at) VALUES (?1, ?2)
+                "INSERT INTO signin_requests (email, last_sent_at) VALUES ($1, $2)
                  ON CONFLICT (email) DO UPDATE SET last_sent_at = excluded.last_sent_at",
-                params![email, stamp(now)],
+                args![email, stamp(now)],
             )?;
             Ok(true)
         })?;
@@ -136,8 +136,8 @@ impl Db {
                 .query_row(
                     "SELECT l.editor_id, l.expires_at, l.used_at FROM signin_links l
                      JOIN editors e ON e.id = l.editor_id AND e.revoked_at IS NULL
-                     WHERE l.token_hash = ?1",
-                    params![sha256(link.trim().as_bytes())],
+                     WHERE l.token_hash = $1",
+                    args![&sha256(link.trim().as_bytes())[..]],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?;
@@ -151,12 +151,12 @@ impl Db {
                 return Ok(Err(SigninRefused::Expired));
             }
             tx.execute(
-                "UPDATE signin_links SET used_at = ?2 WHERE token_hash = ?1",
-                params![sha256(link.trim().as_bytes()), stamp(now)],
+                "UPDATE signin_links SET used_at = $2 WHERE token_hash = $1",
+                args![&sha256(link.trim().as_bytes())[..], stamp(now)],
             )?;
             tx.execute(
-                "INSERT INTO sessions (token_hash, editor_id, csrf, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                params![sha256(session_token.as_str().as_bytes()), editor_id, csrf.as_str(), stamp(now)],
+                "INSERT INTO sessions (token_hash, editor_id, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
+                args![&sha256(session_token.as_str().as_bytes())[..], editor_id, csrf.as_str(), stamp(now)],
             )?;
             Ok(Ok(editor_id))
         })?;
@@ -185,8 +185,8 @@ impl Db {
             .query_row(
                 "SELECT s.editor_id, s.csrf, s.last_seen_at FROM sessions s
                  JOIN editors e ON e.id = s.editor_id AND e.revoked_at IS NULL
-                 WHERE s.token_hash = ?1 AND s.ended_at IS NULL",
-                params![hash],
+                 WHERE s.token_hash = $1 AND s.ended_at IS NULL",
+                args![&hash[..]],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()
@@ -204,8 +204,8 @@ impl Db {
         if now - last_seen >= SESSION_TOUCH {
             self.write(|tx| {
                 tx.execute(
-                    "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-                    params![hash, stamp(now)],
+                    "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+                    args![&hash[..], stamp(now)],
                 )
             })?;
         }
@@ -220,8 +220,8 @@ impl Db {
         let now = stamp(self.clock.now());
         self.write(|tx| {
             tx.execute(
-                "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
-                params![sha256(token.trim().as_bytes()), now],
+                "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL",
+                args![&sha256(token.trim().as_bytes())[..], now],
             )
         })?;
         Ok(())

@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rusqlite::Connection;
-
-use super::{Db, DbError, MIGRATIONS};
+use super::engine::{AssertSqlSafe, Engine, args};
+use super::{Db, DbError};
 
 /// Something wrong with the database, and what fixes it.
 #[derive(Debug, Clone)]
@@ -19,102 +18,123 @@ const RESTORE: &str = "restore the database from a backup (chapterhouse restore)
 
 impl Db {
     /// Reads the database through a connection of its own, opened for the purpose: an
-    /// error when the file cannot be opened or read as a database (the pool's connections
-    /// would go on reading a file replaced or removed under them).
+    /// error when the file (or server) cannot be opened or read as a database, whatever
+    /// the pool's connections still hold.
     pub fn ping(&self) -> Result<(), DbError> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| self.err(e))?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(|e| self.err(e))?;
+        if self.engine() == Engine::Sqlite {
+            // Pages still in the write-ahead log would hide a file that is no longer a
+            // database from a query; its header says so at once.
+            self.check_sqlite_header()?;
+        }
+        self.pool.ping().map_err(|e| self.err(e))
+    }
+
+    fn check_sqlite_header(&self) -> Result<(), DbError> {
+        use std::io::Read;
+        const HEADER: &[u8; 16] = b"SQLite format 3\0";
+        let mut head = Vec::with_capacity(16);
+        std::fs::File::open(&self.path)
+            .and_then(|file| file.take(16).read_to_end(&mut head))
+            .map_err(|e| self.err(e.into()))?;
+        if !head.is_empty() && head != HEADER {
+            return Err(DbError::Refused(format!(
+                "{}: the file is not a SQLite database",
+                self.path
+            )));
+        }
         Ok(())
     }
 
-    /// Copies the database to `dest` (a new file) with SQLite's online backup API: a
-    /// consistent copy while others read and write, which never blocks readers.
+    /// A consistent copy of the records in a new SQLite file, taken while the database is
+    /// in use: SQLite's `VACUUM INTO` reads one snapshot; a PostgreSQL database is copied
+    /// table by table from one snapshot of its own.
     pub fn backup_to(&self, dest: &Path) -> Result<(), DbError> {
-        let conn = self.conn()?;
-        let mut out = Connection::open(dest).map_err(|e| self.err(e))?;
-        let backup = rusqlite::backup::Backup::new(&conn, &mut out).map_err(|e| self.err(e))?;
-        // Pages in steps, letting writers in between.
-        backup
-            .run_to_completion(256, std::time::Duration::from_millis(5), None)
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        if self.engine() == Engine::Postgres {
+            let copy = Db::open(dest, self.clock.clone())?;
+            return self.copy_into(&copy).map(drop);
+        }
+        let dest = dest.to_string_lossy().replace('\'', "''");
+        self.conn()?
+            .execute_batch(AssertSqlSafe(format!("VACUUM INTO '{dest}'")))
+            .map_err(|e| self.err(e))
     }
 
-    /// The rows of every table, by table name (a backup's manifest, a restore's check).
+    /// The number of rows in each of chapterhouse's tables.
     pub fn row_counts(&self) -> Result<BTreeMap<String, i64>, DbError> {
         let conn = self.conn()?;
-        let tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(|e| self.err(e))?;
+        let tables: Vec<String> = match self.engine() {
+            Engine::Sqlite => conn.query_map(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                args![],
+                |r| r.get(0),
+            ),
+            Engine::Postgres => conn.query_map(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                   AND table_name <> 'schema_version' ORDER BY table_name",
+                args![],
+                |r| r.get(0),
+            ),
+        }
+        .map_err(|e| self.err(e))?;
         let mut counts = BTreeMap::new();
         for table in tables {
-            // Names come from the schema itself; quoted all the same.
             let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\""));
             let n: i64 = conn
-                .query_row(&sql, [], |r| r.get(0))
+                .query_row(AssertSqlSafe(sql), args![], |r| r.get(0))
                 .map_err(|e| self.err(e))?;
             counts.insert(table, n);
         }
         Ok(counts)
     }
 
-    /// What is wrong with the database, each with its fix: its schema version, SQLite's
-    /// own integrity check, rows whose references are gone, and finished digest periods
-    /// with deliveries left.
+    /// What is wrong with the database: a schema this chapterhouse does not write, SQLite's
+    /// own integrity and foreign-key checks (PostgreSQL enforces both as it writes), and
+    /// digest periods marked finished with deliveries still open.
     pub fn problems(&self) -> Result<Vec<Problem>, DbError> {
         let conn = self.conn()?;
         let err = |e| self.err(e);
         let mut problems = Vec::new();
-        let version: usize = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
-        if version != MIGRATIONS.len() {
+        let version = self.schema_version()?;
+        if version != self.schema_steps() {
             problems.push(Problem {
                 problem: format!(
                     "the schema is at version {version}, this chapterhouse writes version {}",
-                    MIGRATIONS.len()
+                    self.schema_steps()
                 ),
                 fix: "run the chapterhouse that wrote it, or a newer one".into(),
             });
         }
-        let integrity: Vec<String> = conn
-            .prepare("PRAGMA integrity_check")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(err)?;
-        if integrity != ["ok"] {
-            problems.extend(integrity.into_iter().map(|p| Problem {
-                problem: format!("SQLite integrity: {p}"),
-                fix: RESTORE.into(),
-            }));
-        }
-        let orphans: Vec<(String, i64)> = conn
-            .prepare("PRAGMA foreign_key_check")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-                    .collect()
-            })
-            .map_err(err)?;
-        for (table, row) in orphans {
-            problems.push(Problem {
-                problem: format!("{table} row {row} refers to a row that is gone"),
-                fix: RESTORE.into(),
-            });
+        if self.engine() == Engine::Sqlite {
+            let integrity: Vec<String> = conn
+                .query_map("PRAGMA integrity_check", args![], |r| r.get(0))
+                .map_err(err)?;
+            if integrity != ["ok"] {
+                problems.extend(integrity.into_iter().map(|p| Problem {
+                    problem: format!("SQLite integrity: {p}"),
+                    fix: RESTORE.into(),
+                }));
+            }
+            let orphans: Vec<(String, i64)> = conn
+                .query_map("PRAGMA foreign_key_check", args![], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(err)?;
+            for (table, row) in orphans {
+                problems.push(Problem {
+                    problem: format!("{table} row {row} refers to a row that is gone"),
+                    fix: RESTORE.into(),
+                });
+            }
         }
         let unfinished: Vec<(String, i64)> = conn
-            .prepare(
+            .query_map(
                 "SELECT p.period, count(*) FROM periods p JOIN deliveries d ON d.period = p.period
                  WHERE p.finished_at IS NOT NULL AND d.state IN ('pending', 'sending')
                  GROUP BY p.period ORDER BY p.period",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(err)?;
         for (period, n) in unfinished {
             problems.push(Problem {
@@ -133,17 +153,15 @@ impl Db {
         &self,
         recent: usize,
     ) -> Result<Vec<(String, String, i64)>, DbError> {
-        let conn = self.conn()?;
-        conn.prepare(
-            "SELECT d.period, d.state, count(*) FROM deliveries d
-             JOIN (SELECT period FROM deliveries GROUP BY period
-                   ORDER BY max(updated_at) DESC LIMIT ?1) r ON r.period = d.period
-             GROUP BY d.period, d.state ORDER BY d.period, d.state",
-        )
-        .and_then(|mut s| {
-            s.query_map([recent as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
-        })
-        .map_err(|e| self.err(e))
+        self.conn()?
+            .query_map(
+                "SELECT d.period, d.state, count(*) FROM deliveries d
+                 JOIN (SELECT period FROM deliveries GROUP BY period
+                       ORDER BY max(updated_at) DESC LIMIT $1) r ON r.period = d.period
+                 GROUP BY d.period, d.state ORDER BY d.period, d.state",
+                args![recent as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.err(e))
     }
 }

@@ -6,15 +6,22 @@ use chrono::TimeDelta;
 
 use super::*;
 use crate::clock::Clock;
+use crate::db::testing::{Scratch, on_each_engine, scratch};
 
-fn db() -> (tempfile::TempDir, Db, Clock) {
-    let dir = tempfile::tempdir().unwrap();
+on_each_engine!(
+    a_signin_link_opens_one_session_once,
+    links_expire_and_sessions_end_when_idle_or_revoked,
+    emailed_links_go_at_most_once_per_address_per_ten_minutes,
+    a_review_is_recorded_from_proposal_to_publication,
+);
+
+fn db(engine: Engine) -> (Scratch, Db, Clock) {
     let clock = Clock::starting_at(
         "2026-03-02T09:00:00Z".parse().unwrap(),
         chrono_tz::Europe::London,
     );
-    let db = Db::open(&dir.path().join("db.sqlite"), clock.clone()).unwrap();
-    (dir, db, clock)
+    let (scratch, db) = scratch(engine, clock.clone());
+    (scratch, db, clock)
 }
 
 fn editor(db: &Db, name: &str, role: Role) -> Editor {
@@ -27,9 +34,8 @@ fn editor(db: &Db, name: &str, role: Role) -> Editor {
     .0
 }
 
-#[test]
-fn a_signin_link_opens_one_session_once() {
-    let (_dir, db, _clock) = db();
+fn a_signin_link_opens_one_session_once(engine: Engine) {
+    let (_dir, db, _clock) = db(engine);
     let sam = editor(&db, "Sam", Role::Editor);
     let link = db.new_signin_link(sam.id).unwrap();
     let (cookie, session) = db.sign_in(link.as_str()).unwrap().unwrap();
@@ -55,9 +61,8 @@ fn a_signin_link_opens_one_session_once() {
     db.end_session(cookie.as_str()).unwrap();
 }
 
-#[test]
-fn links_expire_and_sessions_end_when_idle_or_revoked() {
-    let (_dir, db, clock) = db();
+fn links_expire_and_sessions_end_when_idle_or_revoked(engine: Engine) {
+    let (_dir, db, clock) = db(engine);
     let sam = editor(&db, "Sam", Role::Editor);
     let old = db.new_signin_link(sam.id).unwrap();
     clock.advance(SIGNIN_LINK_LIFETIME + TimeDelta::seconds(1));
@@ -92,9 +97,8 @@ fn links_expire_and_sessions_end_when_idle_or_revoked() {
     assert!(db.new_signin_link(sam.id).is_err());
 }
 
-#[test]
-fn emailed_links_go_at_most_once_per_address_per_ten_minutes() {
-    let (_dir, db, clock) = db();
+fn emailed_links_go_at_most_once_per_address_per_ten_minutes(engine: Engine) {
+    let (_dir, db, clock) = db(engine);
     let sam = editor(&db, "Sam", Role::Editor);
     assert!(matches!(
         db.request_signin_link("SAM@example.org ").unwrap(),
@@ -119,9 +123,8 @@ fn emailed_links_go_at_most_once_per_address_per_ten_minutes() {
     ));
 }
 
-#[test]
-fn a_review_is_recorded_from_proposal_to_publication() {
-    let (_dir, db, _clock) = db();
+fn a_review_is_recorded_from_proposal_to_publication(engine: Engine) {
+    let (_dir, db, _clock) = db(engine);
     let sam = editor(&db, "Sam", Role::Editor);
     let pat = editor(&db, "Pat", Role::Publisher);
     let notes = BTreeMap::from([("lado".to_owned(), "New contact details.".to_owned())]);

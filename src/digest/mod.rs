@@ -18,6 +18,7 @@
 //! (pure), `deliver` sends them through the ledger, and [`schedule`] runs [`run_monthly`]
 //! and [`run_immediate`] inside `serve`.
 
+mod claimer;
 mod compose;
 mod deliver;
 mod period;

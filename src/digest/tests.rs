@@ -253,6 +253,7 @@ async fn delivering_a_plan_twice_sends_each_message_once() {
     let retry = Retry {
         attempts: 1,
         first_wait: std::time::Duration::ZERO,
+        claim: std::time::Duration::from_secs(60),
     };
     let first = deliver(&plan, &db, &mailer, retry).await.unwrap();
     assert_eq!(

@@ -2,7 +2,7 @@
 //! and period, moved from pending through sending to sent or failed, each move durable
 //! when it returns; and the periods whose runs finished.
 
-use rusqlite::{OptionalExtension, params};
+use crate::db::engine::{AssertSqlSafe, Conn, OptionalExtension, Row, SqlResult, args};
 
 use super::super::Db;
 use super::{FLAG_AFTER_FAILURES, SubscriberError};
@@ -61,11 +61,12 @@ impl Db {
     ) -> Result<(), SubscriberError> {
         let at = self.now();
         self.write(|tx| {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO deliveries (subscriber_id, period, state, updated_at) VALUES (?1, ?2, 'pending', ?3)",
-            )?;
             for id in subscribers {
-                insert.execute(params![id, period, at])?;
+                tx.execute(
+                    "INSERT INTO deliveries (subscriber_id, period, state, updated_at) VALUES ($1, $2, 'pending', $3)
+                     ON CONFLICT (subscriber_id, period) DO NOTHING",
+                    args![id, period, at],
+                )?;
             }
             Ok(())
         })?;
@@ -79,32 +80,23 @@ impl Db {
 
     /// Every delivery of a period.
     pub fn deliveries(&self, period: &str) -> Result<Vec<Delivery>, SubscriberError> {
-        self.deliveries_where(period, "1")
+        self.deliveries_where(period, "1 = 1")
     }
 
     fn deliveries_where(
         &self,
         period: &str,
-        clause: &str,
+        clause: &'static str,
     ) -> Result<Vec<Delivery>, SubscriberError> {
-        let conn = self.conn()?;
-        let mut statement = conn
-            .prepare(&format!(
-                "SELECT id, subscriber_id, period, state, attempts FROM deliveries WHERE period = ?1 AND {clause} ORDER BY id"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map(params![period], |r| {
-                Ok(Delivery {
-                    id: r.get(0)?,
-                    subscriber_id: r.get(1)?,
-                    period: r.get(2)?,
-                    state: DeliveryState::parse(&r.get::<_, String>(3)?),
-                    attempts: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
+        let rows = self
+            .conn()?
+            .query_map(
+                AssertSqlSafe(format!(
+                    "SELECT id, subscriber_id, period, state, attempts FROM deliveries WHERE period = $1 AND {clause} ORDER BY id"
+                )),
+                args![period],
+                read_delivery,
+            )
             .map_err(|e| self.err(e))?;
         Ok(rows)
     }
@@ -146,9 +138,9 @@ impl Db {
     pub fn finish_period(&self, period: &str) -> Result<(), SubscriberError> {
         let conn = self.conn()?;
         conn.execute(
-            "INSERT INTO periods (period, finished_at) VALUES (?1, ?2)
+            "INSERT INTO periods (period, finished_at) VALUES ($1, $2)
                  ON CONFLICT (period) DO UPDATE SET finished_at = excluded.finished_at",
-            params![period, self.now()],
+            args![period, self.now()],
         )
         .map_err(|e| self.err(e))?;
         Ok(())
@@ -159,9 +151,9 @@ impl Db {
         let conn = self.conn()?;
         Ok(conn
             .query_row(
-                "SELECT finished_at IS NOT NULL FROM periods WHERE period = ?1",
-                params![period],
-                |r| r.get::<_, bool>(0),
+                "SELECT CASE WHEN finished_at IS NULL THEN 0 ELSE 1 END FROM periods WHERE period = $1",
+                args![period],
+                |r| r.flag(0),
             )
             .optional()
             .map_err(|e| self.err(e))?
@@ -169,33 +161,48 @@ impl Db {
     }
 }
 
-/// One delivery's new state, within the caller's transaction (or on its own).
+/// A delivery, from the columns `id, subscriber_id, period, state, attempts`.
+pub(super) fn read_delivery(r: &Row<'_>) -> SqlResult<Delivery> {
+    Ok(Delivery {
+        id: r.get(0)?,
+        subscriber_id: r.get(1)?,
+        period: r.get(2)?,
+        state: DeliveryState::parse(&r.get::<_, String>(3)?),
+        attempts: r.get(4)?,
+    })
+}
+
+/// One delivery's new state, within the caller's transaction (or on its own). Any state
+/// but `Sending` ends the row's claim.
 fn record(
-    conn: &rusqlite::Connection,
+    conn: &Conn<'_>,
     delivery: &Delivery,
     state: DeliveryState,
     error: Option<&str>,
     now: &str,
-) -> rusqlite::Result<()> {
+) -> SqlResult<()> {
     let attempt = i64::from(state == DeliveryState::Sending);
-    conn.prepare_cached(
-        "UPDATE deliveries SET state = ?2, attempts = attempts + ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
-    )?
-    .execute(params![delivery.id, state.as_str(), attempt, error, now])?;
+    conn.execute(
+        "UPDATE deliveries SET state = $2, attempts = attempts + $3, last_error = $4, updated_at = $5,
+            claimed_by = CASE WHEN $3 = 1 THEN claimed_by END,
+            claimed_until = CASE WHEN $3 = 1 THEN claimed_until END
+         WHERE id = $1",
+        args![delivery.id, state.as_str(), attempt, error, now],
+    )?;
     match state {
         DeliveryState::Sent => {
-            conn.prepare_cached(
-                "UPDATE subscribers SET failures = 0 WHERE id = ?1 AND failures > 0",
-            )?
-            .execute(params![delivery.subscriber_id])?;
+            conn.execute(
+                "UPDATE subscribers SET failures = 0 WHERE id = $1 AND failures > 0",
+                args![delivery.subscriber_id],
+            )?;
         }
         DeliveryState::Failed => {
-            conn.prepare_cached(
+            conn.execute(
                 "UPDATE subscribers SET failures = failures + 1,
-                    flagged_at = CASE WHEN failures + 1 >= ?2 THEN COALESCE(flagged_at, ?3) ELSE flagged_at END
-                 WHERE id = ?1",
-            )?
-            .execute(params![delivery.subscriber_id, FLAG_AFTER_FAILURES, now])?;
+                    flagged_at = CASE WHEN failures + 1 >= $2 THEN COALESCE(flagged_at, $3) ELSE flagged_at END
+                 WHERE id = $1",
+                args![delivery.subscriber_id, FLAG_AFTER_FAILURES, now],
+            )?;
         }
         DeliveryState::Pending | DeliveryState::Sending => {}
     }

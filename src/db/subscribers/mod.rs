@@ -7,6 +7,9 @@
 //! the subscription lives and no longer. Confirmation tokens are random, stored hashed, and
 //! expire.
 
+#[cfg(test)]
+mod claim_tests;
+mod claims;
 mod confirmations;
 mod ledger;
 mod letters;
@@ -15,6 +18,7 @@ mod records;
 mod tests;
 mod tokens;
 
+pub use claims::Claim;
 pub use ledger::{Delivery, DeliveryState};
 pub use letters::{LetterError, subscription_letter};
 pub use tokens::TokenKey;

@@ -4,20 +4,28 @@
 use super::*;
 use crate::clock::Clock;
 use crate::db::Db;
+use crate::db::Engine;
+use crate::db::testing::{Scratch, on_each_engine, scratch};
 use crate::mail::{Mailer, SentMail};
 use crate::notice::Links;
 
-fn db() -> (tempfile::TempDir, Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(
-        &dir.path().join("db.sqlite"),
+on_each_engine!(
+    double_opt_in_then_tokens_that_live_with_the_subscription,
+    the_ledger_plans_once_and_flags_repeated_failures,
+    an_administrators_additions_and_changes_are_not_answered_by_email,
+    what_a_request_did_prints_without_its_tokens;
+    async a_new_address_is_sent_a_confirmation_with_list_headers_and_working_links,
+    an_address_subscribed_already_is_sent_a_note_and_nothing_changes,
+);
+
+fn db(engine: Engine) -> (Scratch, Db) {
+    scratch(
+        engine,
         Clock::starting_at(
             "2024-05-01T06:00:00Z".parse().unwrap(),
             chrono_tz::Europe::London,
         ),
     )
-    .unwrap();
-    (dir, db)
 }
 
 fn new(email: &str, confirmed: bool) -> NewSubscriber {
@@ -60,9 +68,8 @@ fn addresses_are_checked_and_normalised() {
     }
 }
 
-#[test]
-fn double_opt_in_then_tokens_that_live_with_the_subscription() {
-    let (_dir, db) = db();
+fn double_opt_in_then_tokens_that_live_with_the_subscription(engine: Engine) {
+    let (_dir, db) = db(engine);
     let Subscribed::New {
         subscriber,
         confirm_token: Some(token),
@@ -130,9 +137,8 @@ fn double_opt_in_then_tokens_that_live_with_the_subscription() {
     assert_eq!(db.subscriber_for_token(manage.as_str()).unwrap(), None);
 }
 
-#[test]
-fn the_ledger_plans_once_and_flags_repeated_failures() {
-    let (_dir, db) = db();
+fn the_ledger_plans_once_and_flags_repeated_failures(engine: Engine) {
+    let (_dir, db) = db(engine);
     db.subscribe(&new("a@example.org", true)).unwrap();
     let id = db.subscriber_by_email("a@example.org").unwrap().unwrap().id;
     db.plan_deliveries("2024-04", &[id]).unwrap();
@@ -193,9 +199,8 @@ fn token_after<'a>(body: &'a str, prefix: &str) -> &'a str {
         .unwrap_or(rest.len())]
 }
 
-#[tokio::test]
-async fn a_new_address_is_sent_a_confirmation_with_list_headers_and_working_links() {
-    let (_dir, db) = db();
+async fn a_new_address_is_sent_a_confirmation_with_list_headers_and_working_links(engine: Engine) {
+    let (_dir, db) = db(engine);
     let outcome = db.subscribe(&new("new@example.org", false)).unwrap();
     let Subscribed::New {
         subscriber,
@@ -264,9 +269,8 @@ async fn a_new_address_is_sent_a_confirmation_with_list_headers_and_working_link
     );
 }
 
-#[tokio::test]
-async fn an_address_subscribed_already_is_sent_a_note_and_nothing_changes() {
-    let (_dir, db) = db();
+async fn an_address_subscribed_already_is_sent_a_note_and_nothing_changes(engine: Engine) {
+    let (_dir, db) = db(engine);
     db.subscribe(&new("known@example.org", true)).unwrap();
     let mut again = new("known@example.org", false);
     again.frequency = Frequency::Immediate;
@@ -322,9 +326,8 @@ async fn an_address_subscribed_already_is_sent_a_note_and_nothing_changes() {
     );
 }
 
-#[test]
-fn an_administrators_additions_and_changes_are_not_answered_by_email() {
-    let (_dir, db) = db();
+fn an_administrators_additions_and_changes_are_not_answered_by_email(engine: Engine) {
+    let (_dir, db) = db(engine);
     let added = db.subscribe(&new("list@example.org", true)).unwrap();
     assert!(
         subscription_letter(&db, &links(), &added)
@@ -343,9 +346,8 @@ fn an_administrators_additions_and_changes_are_not_answered_by_email() {
     );
 }
 
-#[test]
-fn what_a_request_did_prints_without_its_tokens() {
-    let (_dir, db) = db();
+fn what_a_request_did_prints_without_its_tokens(engine: Engine) {
+    let (_dir, db) = db(engine);
     let outcome = db.subscribe(&new("a@example.org", false)).unwrap();
     let Subscribed::New {
         subscriber,

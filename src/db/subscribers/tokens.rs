@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use rusqlite::{OptionalExtension, params};
+use crate::db::engine::{OptionalExtension, args};
 
 use super::super::Db;
 use super::{Subscriber, SubscriberError};
@@ -49,7 +49,7 @@ impl Db {
     pub fn subscriber_token_key(&self) -> Result<TokenKey, SubscriberError> {
         let conn = self.conn()?;
         if let Some(key) = conn
-            .query_row(READ_KEY, [], |r| r.get(0))
+            .query_row(READ_KEY, args![], |r| r.get(0))
             .optional()
             .map_err(|e| self.err(e))?
         {
@@ -59,12 +59,12 @@ impl Db {
             .map_err(|e| SubscriberError::Invalid(format!("no randomness for a key: {e}")))?;
         // Two first uses at once: one key is kept, and both read it back.
         conn.execute(
-            "INSERT OR IGNORE INTO secrets (name, value) VALUES ('subscriber-token', ?1)",
-            params![key],
+            "INSERT INTO secrets (name, value) VALUES ('subscriber-token', $1) ON CONFLICT (name) DO NOTHING",
+            args![&key[..]],
         )
         .map_err(|e| self.err(e))?;
         let key = conn
-            .query_row(READ_KEY, [], |r| r.get(0))
+            .query_row(READ_KEY, args![], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         Ok(TokenKey(key))
     }
@@ -82,7 +82,7 @@ impl Db {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
         };
-        let Some(subscriber) = self.subscriber_where("id = ?1", id)? else {
+        let Some(subscriber) = self.subscriber_where("id = $1", args![id])? else {
             return Ok(None);
         };
         let key = self.subscriber_token_key()?;
@@ -94,25 +94,27 @@ impl Db {
     pub fn unsubscribe(&self, token: &str) -> Result<bool, SubscriberError> {
         let hash = crate::tokens::sha256(token.trim().as_bytes());
         let Some(subscriber) = self.subscriber_for_token(token)? else {
-            let ended: bool = self
+            let ended = self
                 .conn()?
                 .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM ended_links WHERE token_hash = ?1)",
-                    params![hash],
-                    |row| row.get(0),
+                    "SELECT 1 FROM ended_links WHERE token_hash = $1",
+                    args![&hash[..]],
+                    |_| Ok(()),
                 )
+                .optional()
+                .map(|found| found.is_some())
                 .map_err(|e| self.err(e))?;
             return Ok(ended);
         };
         let now = self.now();
         self.write(|tx| {
             tx.execute(
-                "DELETE FROM subscribers WHERE id = ?1",
-                params![subscriber.id],
+                "DELETE FROM subscribers WHERE id = $1",
+                args![subscriber.id],
             )?;
             tx.execute(
-                "INSERT OR IGNORE INTO ended_links (token_hash, ended_at) VALUES (?1, ?2)",
-                params![hash, now],
+                "INSERT INTO ended_links (token_hash, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                args![&hash[..], now],
             )
         })?;
         Ok(true)
@@ -122,12 +124,12 @@ impl Db {
     pub fn rotate_subscriber_token(&self, id: i64) -> Result<Token, SubscriberError> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE subscribers SET token_version = token_version + 1 WHERE id = ?1",
-                params![id],
+                "UPDATE subscribers SET token_version = token_version + 1 WHERE id = $1",
+                args![id],
             )
         })?;
         let subscriber = self
-            .subscriber_where("id = ?1", id)?
+            .subscriber_where("id = $1", args![id])?
             .ok_or_else(|| SubscriberError::Unknown(id.to_string()))?;
         self.subscriber_token(&subscriber)
     }

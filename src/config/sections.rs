@@ -1,32 +1,9 @@
-//! Typed settings: built-in defaults, then the config file, then `CHAPTERHOUSE__*`
-//! environment variables (`CHAPTERHOUSE__SERVER__PUBLIC_URL` sets `server.public_url`).
+//! The sections of the settings that each belong to one part of chapterhouse: mail,
+//! digests, search, publishing, metrics, the clock and the accessibility statement.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-
-/// The config file used when `--config` is not given, when there is one: without it, the
-/// built-in defaults hold.
-pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
-
-/// Every setting of chapterhouse.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    pub data: DataConfig,
-    pub server: ServerConfig,
-    pub store: StoreConfig,
-    pub search: SearchConfig,
-    pub smtp: SmtpConfig,
-    pub mail: MailConfig,
-    pub digest: DigestConfig,
-    pub clock: ClockConfig,
-    pub publishing: PublishingConfig,
-    pub metrics: MetricsConfig,
-    pub accessibility: AccessibilityConfig,
-}
 
 /// What the accessibility statement (`/accessibility`) says of who runs the site.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -186,6 +163,10 @@ pub struct DigestConfig {
     pub timezone: String,
     /// Whether `serve` runs the digests and immediate notices at all.
     pub enabled: bool,
+    /// Seconds a run's claim on a batch of deliveries lasts. Instances sharing a database
+    /// leave each other's claimed rows alone for this long; the rows of a run that died on
+    /// another machine are taken over when it runs out (on the same machine, at once).
+    pub claim_secs: u64,
 }
 
 impl Default for DigestConfig {
@@ -194,6 +175,7 @@ impl Default for DigestConfig {
             schedule: "0 0 7 1 * *".into(),
             timezone: "Europe/London".into(),
             enabled: true,
+            claim_secs: 300,
         }
     }
 }
@@ -257,142 +239,4 @@ pub enum GlossaryMode {
     Extend,
     /// The file's entries alone.
     Replace,
-}
-
-/// Where the data lives and whether to seed it with the bundled sample.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DataConfig {
-    /// The data folder: store, index, database, outbox.
-    pub dir: PathBuf,
-    /// Import the bundled sample manuals into an empty store.
-    pub seed_sample: bool,
-    /// A folder of sample manuals to seed instead of the sample built into chapterhouse.
-    pub sample_dir: Option<PathBuf>,
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        DataConfig {
-            dir: PathBuf::from("./data"),
-            // Off unless a config file asks for it: never a surprise in an operator's data.
-            seed_sample: false,
-            sample_dir: None,
-        }
-    }
-}
-
-/// The web server's address, the public address used in links, and how long and how many
-/// connections it keeps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ServerConfig {
-    pub listen: String,
-    pub public_url: String,
-    /// Requests that make the server send an email (subscribing, asking for a sign-in
-    /// link) one client address may make in `mail_requests_window_secs`.
-    pub mail_requests_per_client: u32,
-    pub mail_requests_window_secs: u64,
-    /// Seconds a client has to send a request's headers, from its first byte (or, on a new
-    /// connection, from connecting).
-    pub header_timeout_secs: u64,
-    /// Seconds a kept-alive connection may wait for its next request.
-    pub idle_timeout_secs: u64,
-    /// Seconds a request may take, body included, before it is answered 503.
-    pub request_timeout_secs: u64,
-    /// Connections served at once. Beyond it, the connection idle the longest is closed to
-    /// make room; while every one has a request under way, new ones wait to be accepted.
-    pub max_connections: u32,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            listen: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
-            mail_requests_per_client: 30,
-            mail_requests_window_secs: 600,
-            header_timeout_secs: 10,
-            idle_timeout_secs: 30,
-            request_timeout_secs: 30,
-            max_connections: 1024,
-        }
-    }
-}
-
-/// Store settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct StoreConfig {
-    /// The author recorded for imports when none is given (`Name <email>`).
-    pub import_author: String,
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig {
-            import_author: "chapterhouse <chapterhouse@localhost>".into(),
-        }
-    }
-}
-
-impl Config {
-    /// Loads settings. An explicitly named file must exist; the default file is optional.
-    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        match file {
-            Some(path) => {
-                if !path.is_file() {
-                    return Err(Box::new(figment::Error::from(format!(
-                        "config file {} does not exist",
-                        path.display()
-                    ))));
-                }
-                figment = figment.merge(Toml::file_exact(path));
-            }
-            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
-                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
-            }
-            None => {}
-        }
-        figment
-            .merge(Env::prefixed("CHAPTERHOUSE__").split("__"))
-            .extract()
-            .map_err(Box::new)
-    }
-
-    /// The search index's folder.
-    pub fn index_dir(&self) -> PathBuf {
-        self.data.dir.join("index")
-    }
-
-    /// Where mail goes when no SMTP relay is configured.
-    pub fn outbox_dir(&self) -> PathBuf {
-        self.data.dir.join("outbox")
-    }
-
-    /// The database file.
-    pub fn db_path(&self) -> PathBuf {
-        self.data.dir.join("chapterhouse.db")
-    }
-
-    /// The git store's folder.
-    pub fn store_dir(&self) -> PathBuf {
-        self.data.dir.join("store.git")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_smtp_password_is_never_printed() {
-        let mut config = Config::default();
-        config.smtp.password = Some("hunter2-secret".into());
-        config.smtp.username = Some("procedures".into());
-        let printed = format!("{config:?} {:#?}", config.smtp);
-        assert!(!printed.contains("hunter2-secret"), "{printed}");
-        assert!(printed.contains("[redacted]") && printed.contains("procedures"));
-    }
 }
