@@ -15,6 +15,7 @@ mod editors;
 mod follow;
 mod hostile;
 mod import;
+mod instances;
 mod long_lists;
 mod mail;
 mod monitoring;

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use chapterhouse::store::Store;
 use tempfile::TempDir;
 
+#[path = "../support/postgres.rs"]
+pub mod postgres;
 mod smtp;
 pub use smtp::{Faults, Sink};
 
