@@ -12,7 +12,13 @@ use crate::mail::Mailer;
 /// imports the bundled sample into it. Blocking.
 pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
     let app = Chapterhouse::open(config)?;
-    if app.config().data.seed_sample && app.store().head()?.is_none() {
+    if app.is_replica() {
+        // A replica's store is its remote's: fetched whole at start (a new replica
+        // rebuilds itself from it), never seeded.
+        if let Err(e) = app.fetch_followed() {
+            tracing::warn!(error = %e, "fetching the store at start; serving what this replica has");
+        }
+    } else if app.config().data.seed_sample && app.store().head()?.is_none() {
         crate::sample::seed(&app)?;
     }
     Ok(app)

@@ -177,7 +177,7 @@ impl Chapterhouse {
             .id
             .parse()
             .map_err(|e: crate::content::InvalidId| EditError::Invalid(e.to_string()))?;
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let head = self.draft_head(manual)?;
         let draft = self.contents_at_revision(manual, &head)?;
         let existing = draft.entry(id.as_str());

@@ -15,6 +15,7 @@ mod overview;
 mod publisher;
 mod reading;
 mod releases;
+mod replication;
 mod review;
 #[cfg(test)]
 mod review_tests;
@@ -28,6 +29,7 @@ pub use overview::{ActivityEntry, DraftChapter, DraftOverview, DraftState, LastE
 pub use publisher::{Import, read_notes};
 pub use reading::{ChapterVersion, Missing};
 pub use releases::ManualSummary;
+pub use replication::ReplicationStatus;
 pub use review::{ReleasePlan, Review, ReviewError};
 
 use std::sync::{Arc, OnceLock};
@@ -53,6 +55,7 @@ pub struct Chapterhouse {
     histories: history::Histories,
     db: OnceLock<Db>,
     publisher: publisher::Publisher,
+    replication: replication::Replication,
 }
 
 impl Chapterhouse {
@@ -78,6 +81,8 @@ impl Chapterhouse {
             None => Glossary::built_in(),
         };
         let store = Store::open_or_init(&config.store_dir())?;
+        let replication =
+            replication::Replication::new(&config.store.push_to, config.store.follow.as_deref());
         Ok(Chapterhouse {
             config,
             clock,
@@ -88,6 +93,7 @@ impl Chapterhouse {
             histories: history::Histories::default(),
             db: OnceLock::new(),
             publisher: publisher::Publisher::default(),
+            replication,
         })
     }
 

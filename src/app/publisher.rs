@@ -73,7 +73,32 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// The publisher's attention for a write to the store: when it ends, the store is pushed
+/// to the writer's remotes (`store.push_to`) before the next write goes on.
+pub(super) struct WriteTurn<'a> {
+    app: &'a Chapterhouse,
+    _turn: Turn<'a>,
+}
+
+impl Drop for WriteTurn<'_> {
+    fn drop(&mut self) {
+        self.app.push_replicas();
+    }
+}
+
 impl Chapterhouse {
+    /// Waits for the writes queued before this one, then holds the store for this one.
+    /// Refused on a read replica, whose store is its remote's.
+    pub(super) fn write_turn(&self) -> Result<WriteTurn<'_>, AppError> {
+        if self.is_replica() {
+            return Err(AppError::Replica);
+        }
+        Ok(WriteTurn {
+            app: self,
+            _turn: self.publisher.turn(),
+        })
+    }
+
     /// Makes the manual's content equal to a snapshot folder, commits it and publishes the
     /// release. Refused, with nothing written, when the snapshot is invalid, the release
     /// exists or is out of date order, or nothing reportable changed.
@@ -102,7 +127,7 @@ impl Chapterhouse {
             import.release,
             snapshot_name(dir)
         );
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         // Another process (an import of another partnership's manual) may move main
         // between this commit and its release: build on the new main and try again.
         let mut tries = 0;
@@ -149,7 +174,7 @@ impl Chapterhouse {
         notes: BTreeMap<ChapterId, String>,
         publisher: &Author,
     ) -> Result<Release, AppError> {
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         self.publish_head(manual, name, date, notes, publisher, None)
     }
 

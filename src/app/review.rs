@@ -99,7 +99,7 @@ impl Chapterhouse {
         plan: &ReleasePlan,
         by: &Editor,
     ) -> Result<(Proposal, Vec<Editor>), ReviewError> {
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let head = self.draft_head(manual)?;
         self.check_release_plan(manual, &head, &plan.name, plan.date, &plan.notes)?;
         let db = self.db()?;
@@ -132,7 +132,7 @@ impl Chapterhouse {
 
     /// Approves the manual's open proposal.
     pub fn approve_release(&self, manual: &ManualId, by: &Editor) -> Result<(), ReviewError> {
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let proposal = self.current_proposal(manual)?;
         if by.role < Role::Publisher {
             return Err(ReviewError::Forbidden(format!(
@@ -151,7 +151,7 @@ impl Chapterhouse {
 
     /// Withdraws the manual's open proposal: only the proposer may.
     pub fn withdraw_release(&self, manual: &ManualId, by: &Editor) -> Result<(), ReviewError> {
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let proposal = self.current_proposal(manual)?;
         if proposal.proposed_by.0 != by.id {
             return Err(ReviewError::Forbidden(format!(
@@ -179,7 +179,7 @@ impl Chapterhouse {
             )));
         }
         let required = self.config.publishing.approvals_required as usize;
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let db = self.db()?;
         let proposal = db.open_proposal(manual.as_str())?;
         let (plan, expect) = match (&proposal, direct) {
@@ -228,7 +228,7 @@ impl Chapterhouse {
         plan: &ReleasePlan,
         by: &Editor,
     ) -> Result<Release, AppError> {
-        let _turn = self.publisher.turn();
+        let _turn = self.write_turn()?;
         let release = self.publish_head(
             manual,
             &plan.name,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, Column as _, ColumnIndex, Decode, Executor as _, Row as _, SqlSafeStr, Type};
+use sqlx::{Any, ColumnIndex, Decode, Executor as _, Row as _, SqlSafeStr, Type};
 
 pub use sqlx::AssertSqlSafe;
 
@@ -250,19 +250,9 @@ impl Pool {
         drive(self.driver.runtime(), future)
     }
 
-    /// Runs async work on the pool's runtime, for the few callers that need sqlx itself
-    /// (listening for notifications).
-    pub fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.driver.runtime().spawn(future)
-    }
-
-    /// The sqlx pool, for work that needs it whole (notifications).
-    pub fn sqlx(&self) -> &sqlx::AnyPool {
-        &self.pool
+    /// The address the pool connects to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 
@@ -313,16 +303,6 @@ impl Row<'_> {
             Ok(n) => Ok(n != 0),
             Err(_) => self.0.try_get::<bool, _>(index),
         }
-    }
-
-    /// The number of columns.
-    pub fn len(&self) -> usize {
-        self.0.columns().len()
-    }
-
-    /// The name of column `i`.
-    pub fn name(&self, i: usize) -> &str {
-        self.0.columns()[i].name()
     }
 }
 

@@ -8,6 +8,7 @@ mod copy;
 mod editors;
 mod engine;
 mod migrations;
+mod notices;
 mod proposals;
 mod sessions;
 mod subscribers;
@@ -19,6 +20,7 @@ pub(crate) mod testing;
 mod workspace_tests;
 
 pub use editors::{Editor, EditorError, NewEditor, Role};
+pub use notices::StoreNotices;
 pub use proposals::{
     NewProposal, Proposal, ProposalError, ReleaseEvent, ReleaseEventKind, ReleaseRecord,
 };

@@ -7,6 +7,7 @@ mod log;
 mod pool;
 mod read;
 mod release;
+mod remotes;
 mod tree;
 mod write;
 mod writers;
@@ -43,6 +44,8 @@ pub enum StoreError {
     Conflict,
     #[error(transparent)]
     Content(#[from] ContentError),
+    #[error("git remote {remote}: {message}")]
+    Remote { remote: String, message: String },
 }
 
 /// A commit id in the store, as hex.

@@ -49,12 +49,16 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, WebErr
 }
 
 /// `/readyz`: whether this instance can serve: its store, search index and database each
-/// answer, with the mail transport in use; 503 when one does not.
+/// answer, with the mail transport in use; 503 when one does not. `replication` says how
+/// the store's pushes (a writer) or fetches (a replica) stand; a remote that fails is
+/// reported there, and the instance goes on serving what it has.
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mail = state.mailer.describe();
-    let checked = state.run_raw(|app| app.readiness()).await;
+    let checked = state
+        .run_raw(|app| (app.readiness(), app.replication_status()))
+        .await;
     let (status, body) = match checked {
-        Ok(r) => {
+        Ok((r, replication)) => {
             let ready = r.ready();
             let body = json!({
                 "status": if ready { "ready" } else { "not ready" },
@@ -62,6 +66,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
                 "index": r.index,
                 "database": r.database,
                 "mail": {"ok": true, "detail": mail},
+                "replication": replication,
             });
             let status = if ready {
                 StatusCode::OK

@@ -89,6 +89,8 @@ impl From<AppError> for WebError {
                 StatusCode::CONFLICT
             }
             AppError::Search(SearchError::EmptyQuery) => StatusCode::BAD_REQUEST,
+            AppError::Store(StoreError::Remote { .. }) => StatusCode::BAD_GATEWAY,
+            AppError::Replica => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Git(_))
             | AppError::Search(_)
             | AppError::Config(_)

@@ -17,7 +17,10 @@ pub async fn follow_store(state: AppState) {
     let mut index_behind = true;
     let mut last_failure = None;
     loop {
-        tokio::time::sleep(LOOK_EVERY).await;
+        tokio::select! {
+            () = tokio::time::sleep(LOOK_EVERY) => {},
+            () = state.look_now.notified() => {},
+        }
         let Ok(now) = state.app.blocking(|app| app.store().releases_stamp()).await else {
             continue;
         };

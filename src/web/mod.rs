@@ -13,6 +13,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod paging;
+mod replica;
 mod shapes;
 mod site;
 mod subscriptions;
@@ -60,6 +61,8 @@ pub struct AppState {
     mailer: Arc<Mailer>,
     /// Mail-sending requests per client address.
     mail_limit: Arc<guard::ClientLimit>,
+    /// Wakes the store's follower before its next look (a replica fetched).
+    look_now: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             search,
             searching: Arc::new(tokio::sync::Semaphore::new(at_once)),
             pages: Arc::default(),
+            look_now: Arc::default(),
         })
     }
 
@@ -165,12 +169,18 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api::routes()
                 .route("/openapi.json", get(openapi::openapi_json))
-                .merge(editors::routes())
+                .merge(editors::routes().route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    replica::to_primary,
+                )))
                 .merge(subscriptions::api_routes()),
         )
         .merge(pages::routes())
         .merge(subscriptions::routes())
-        .merge(workspace::routes())
+        .merge(workspace::routes().route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            replica::to_primary,
+        )))
         .merge(metrics_route(&state))
         // Layers of routed requests (innermost first). The route's pattern is noted on
         // the answer, for the metrics counted outside.
@@ -260,8 +270,14 @@ pub async fn bind(listen: &str) -> std::io::Result<TcpListener> {
 pub async fn serve(listener: TcpListener, state: AppState, limits: ConnectionLimits) {
     // Pages kept and the search index follow releases that other processes publish.
     let follow = tokio::spawn(follow::follow_store(state.clone()));
+    // A replica fetches the store from its remote; a writer pushes to its remotes.
+    let remotes = match state.app.is_replica() {
+        true => tokio::spawn(replica::follow_remote(state.clone())),
+        false => tokio::spawn(replica::push_remotes(state.clone())),
+    };
     connections::serve(listener, router(state), limits, shutdown_signal()).await;
     follow.abort();
+    remotes.abort();
     tracing::info!("stopped");
 }
 

@@ -22,6 +22,7 @@ mod monitoring;
 mod openapi;
 mod pages;
 mod releases;
+mod replicas;
 mod sample;
 mod search;
 mod smtp_sink;
