@@ -12,6 +12,7 @@ use crate::mail::Mailer;
 /// imports the bundled sample into it. Blocking.
 pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
     let app = Chapterhouse::open(config)?;
+    warn_of_odd_replication(app.config());
     if app.is_replica() {
         // A replica's store is its remote's: fetched whole at start (a new replica
         // rebuilds itself from it), never seeded.
@@ -22,6 +23,28 @@ pub fn open(config: Config) -> anyhow::Result<Chapterhouse> {
         crate::sample::seed(&app)?;
     }
     Ok(app)
+}
+
+/// Settings of several instances that are allowed but probably not meant.
+fn warn_of_odd_replication(config: &Config) {
+    let store = &config.store;
+    if store.follow.is_some() && !store.push_to.is_empty() {
+        tracing::warn!("store.follow is set: this is a replica, and store.push_to is ignored");
+    }
+    if store.follow.is_some()
+        && config
+            .database
+            .url
+            .as_deref()
+            .is_none_or(|u| u.starts_with("sqlite"))
+    {
+        tracing::warn!(
+            "a replica on a SQLite file keeps subscribers and sign-ins apart from the writer's; share a PostgreSQL database (database.url)"
+        );
+    }
+    if store.follow.is_some() && config.server.primary_url.is_none() {
+        tracing::warn!("server.primary_url is not set: this replica answers editors 503");
+    }
 }
 
 /// `chapterhouse serve`: the services, then the web server and the scheduler, until

@@ -84,7 +84,10 @@ impl Remote {
         match (&state.failing, state.last_ok) {
             (Some((since, error)), _) => (
                 false,
-                format!("{verb} {remote} failing since {}: {error} (retrying)", since.to_rfc3339()),
+                format!(
+                    "{verb} {remote} failing since {}: {error} (retrying)",
+                    since.to_rfc3339()
+                ),
             ),
             (None, Some(at)) => (true, format!("{verb} {remote} at {}", at.to_rfc3339())),
             (None, None) => (true, format!("{verb} {remote}: not yet")),
@@ -128,8 +131,11 @@ impl Chapterhouse {
             metrics::counter!("chapterhouse_store_pushes_total", "result" => result).increment(1);
             match outcome {
                 Ok(()) => {
-                    remote.state.lock().unwrap_or_else(|p| p.into_inner()).pushed =
-                        Some(refs.clone());
+                    remote
+                        .state
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .pushed = Some(refs.clone());
                     moved = true;
                 }
                 Err(e) => {
@@ -142,7 +148,13 @@ impl Chapterhouse {
             .replication
             .push
             .iter()
-            .filter(|r| r.state.lock().unwrap_or_else(|p| p.into_inner()).failing.is_some())
+            .filter(|r| {
+                r.state
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .failing
+                    .is_some()
+            })
             .count();
         metrics::gauge!("chapterhouse_store_remotes_failing").set(failing as f64);
         if moved {
@@ -174,8 +186,11 @@ impl Chapterhouse {
         );
         let result = if fetched.is_ok() { "ok" } else { "failed" };
         metrics::counter!("chapterhouse_store_fetches_total", "result" => result).increment(1);
-        metrics::gauge!("chapterhouse_store_follow_failing")
-            .set(if fetched.is_ok() { 0.0 } else { 1.0 });
+        metrics::gauge!("chapterhouse_store_follow_failing").set(if fetched.is_ok() {
+            0.0
+        } else {
+            1.0
+        });
         Ok(fetched?)
     }
 
@@ -196,8 +211,12 @@ impl Chapterhouse {
                 detail: "no remotes (store.push_to is empty)".into(),
             };
         }
-        let reports: Vec<(bool, String)> =
-            self.replication.push.iter().map(|r| r.report("pushed to")).collect();
+        let reports: Vec<(bool, String)> = self
+            .replication
+            .push
+            .iter()
+            .map(|r| r.report("pushed to"))
+            .collect();
         ReplicationStatus {
             role: "writer",
             ok: reports.iter().all(|(ok, _)| *ok),

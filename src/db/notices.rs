@@ -15,10 +15,14 @@ impl StoreNotices {
     /// Waits for the next notice. After a lost connection it reconnects and answers at
     /// once (a notice may have been missed meanwhile).
     pub async fn next(&mut self) -> Result<(), DbError> {
-        self.0.recv().await.map(drop).map_err(|source| DbError::Engine {
-            path: "notices".into(),
-            source,
-        })
+        self.0
+            .recv()
+            .await
+            .map(drop)
+            .map_err(|source| DbError::Engine {
+                path: "notices".into(),
+                source,
+            })
     }
 }
 

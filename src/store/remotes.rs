@@ -3,8 +3,8 @@
 //! remote (`store.follow`). A fetch moves refs only once the objects they name are in, so
 //! a replica never serves a half-fetched release.
 //!
-//! Remotes are paths or `file://`, `git://` and `http://` addresses (what libgit2 speaks
-//! without a TLS or SSH library).
+//! Remotes are paths, `file://` or `git://` addresses (what libgit2 speaks without a TLS
+//! or SSH library).
 
 use super::{Store, StoreError};
 
@@ -60,7 +60,10 @@ impl Store {
         if refs.is_empty() {
             return Ok(());
         }
-        let specs: Vec<String> = refs.iter().map(|(name, _)| format!("+{name}:{name}")).collect();
+        let specs: Vec<String> = refs
+            .iter()
+            .map(|(name, _)| format!("+{name}:{name}"))
+            .collect();
         let mut target = repo
             .remote_anonymous(remote)
             .map_err(|e| remote_error(remote, e.message()))?;
@@ -80,7 +83,10 @@ impl Store {
         drop(options);
         let refused = refused.into_inner();
         if !refused.is_empty() {
-            return Err(remote_error(remote, format!("refused {}", refused.join(", "))));
+            return Err(remote_error(
+                remote,
+                format!("refused {}", refused.join(", ")),
+            ));
         }
         Ok(())
     }
@@ -141,13 +147,22 @@ mod tests {
             .unwrap();
         writer.push_to(remote).unwrap();
         assert!(replica.fetch_from(remote).unwrap());
-        assert_eq!(replica.branches_and_tags().unwrap(), writer.branches_and_tags().unwrap());
+        assert_eq!(
+            replica.branches_and_tags().unwrap(),
+            writer.branches_and_tags().unwrap()
+        );
         assert!(!replica.fetch_from(remote).unwrap(), "nothing new");
 
         let gone = dir.path().join("nowhere.git");
-        let err = writer.push_to(gone.to_str().unwrap()).unwrap_err().to_string();
+        let err = writer
+            .push_to(gone.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nowhere.git"), "{err}");
-        let err = replica.fetch_from(gone.to_str().unwrap()).unwrap_err().to_string();
+        let err = replica
+            .fetch_from(gone.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nowhere.git"), "{err}");
     }
 }

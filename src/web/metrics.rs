@@ -101,6 +101,22 @@ fn describe() {
         "chapterhouse_editor_signins_total",
         "Editors' sign-in links used: signed in or refused"
     );
+    describe_counter!(
+        "chapterhouse_store_pushes_total",
+        "Pushes of the store to the writer's remotes (store.push_to), by result"
+    );
+    describe_gauge!(
+        "chapterhouse_store_remotes_failing",
+        "The writer's remotes whose last push failed (retried until it lands)"
+    );
+    describe_counter!(
+        "chapterhouse_store_fetches_total",
+        "A replica's fetches of the store from its remote (store.follow), by result"
+    );
+    describe_gauge!(
+        "chapterhouse_store_follow_failing",
+        "1 while a replica's last fetch from its remote failed"
+    );
 }
 
 /// Notes the route's pattern on its answer (the pattern is known once the request is

@@ -169,18 +169,22 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api::routes()
                 .route("/openapi.json", get(openapi::openapi_json))
-                .merge(editors::routes().route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    replica::to_primary,
-                )))
+                .merge(
+                    editors::routes().route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        replica::to_primary,
+                    )),
+                )
                 .merge(subscriptions::api_routes()),
         )
         .merge(pages::routes())
         .merge(subscriptions::routes())
-        .merge(workspace::routes().route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            replica::to_primary,
-        )))
+        .merge(
+            workspace::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                replica::to_primary,
+            )),
+        )
         .merge(metrics_route(&state))
         // Layers of routed requests (innermost first). The route's pattern is noted on
         // the answer, for the metrics counted outside.

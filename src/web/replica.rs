@@ -44,7 +44,9 @@ pub async fn follow_remote(state: AppState) {
         match state.app.blocking(|app| app.fetch_followed()).await {
             Ok(Ok(true)) => state.look_now.notify_one(),
             Ok(Ok(false)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "fetching the store; serving what this replica has"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "fetching the store; serving what this replica has")
+            }
             Err(e) => tracing::error!(error = %e, "the fetch task failed"),
         }
         let told = async {
@@ -89,7 +91,10 @@ pub async fn to_primary(State(state): State<AppState>, request: Request, next: N
     match HeaderValue::from_str(&target) {
         Ok(location) => (
             StatusCode::TEMPORARY_REDIRECT,
-            [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
         )
             .into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "unusable request path\n").into_response(),

@@ -20,7 +20,11 @@ fn bare_remote(ws: &Workspace) -> String {
         .arg(&path)
         .output()
         .expect("git is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     path.display().to_string()
 }
 
@@ -47,7 +51,10 @@ fn replica(remote: &str, primary: &str, url: &str) -> Server {
 fn wait_for(server: &Server, what: &str, check: impl Fn(&Server) -> bool) -> Duration {
     let started = Instant::now();
     while !check(server) {
-        assert!(started.elapsed() < DEADLINE, "{what}: not within {DEADLINE:?}");
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{what}: not within {DEADLINE:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     started.elapsed()
@@ -77,7 +84,9 @@ fn a_release_on_the_writer_reaches_both_replicas_and_editors_are_sent_to_the_wri
     let remote = bare_remote(&ws);
     append(
         &ws,
-        &format!("\n[store]\npush_to = [{remote:?}]\n\n[database]\nurl = {url:?}\n\n[digest]\nenabled = false\n"),
+        &format!(
+            "\n[store]\npush_to = [{remote:?}]\n\n[database]\nurl = {url:?}\n\n[digest]\nenabled = false\n"
+        ),
     );
     let s1 = ws.snapshot("s1", &[("one.md", &chapter("One", &body("")))]);
     ws.import(&s1, "r1", "2024-01-01").ok();
@@ -92,7 +101,11 @@ fn a_release_on_the_writer_reaches_both_replicas_and_editors_are_sent_to_the_wri
         assert_eq!(r.fetch("/manuals/m/chapters/one", &[]).status, 200);
         assert!(!shows_release_two(r));
         let ready = replication(r);
-        assert_eq!((&ready["role"], &ready["ok"]), (&"replica".into(), &true.into()), "{ready}");
+        assert_eq!(
+            (&ready["role"], &ready["ok"]),
+            (&"replica".into(), &true.into()),
+            "{ready}"
+        );
     }
 
     let s2 = writer.ws.snapshot(
@@ -152,7 +165,9 @@ fn a_replica_rebuilds_from_the_remote_and_outlives_an_unreachable_one() {
     // The remote goes away: the replica says so and goes on serving what it has.
     let moved = format!("{remote}.away");
     std::fs::rename(&remote, &moved).unwrap();
-    wait_for(&fresh, "a failing fetch reported", |s| replication(s)["ok"] == false);
+    wait_for(&fresh, "a failing fetch reported", |s| {
+        replication(s)["ok"] == false
+    });
     let ready = replication(&fresh);
     assert!(
         ready["detail"].as_str().unwrap().contains("failing since"),
@@ -167,12 +182,19 @@ fn a_replica_rebuilds_from_the_remote_and_outlives_an_unreachable_one() {
     std::fs::rename(&remote, &moved).unwrap();
     let s3 = writer.ws.snapshot(
         "s3",
-        &[("one.md", &chapter("One", &body(" Quokkas are consulted. Wombats too.")))],
+        &[(
+            "one.md",
+            &chapter("One", &body(" Quokkas are consulted. Wombats too.")),
+        )],
     );
     writer.ws.import(&s3, "r3", "2024-03-01").ok();
-    wait_for(&writer, "a failing push reported", |s| replication(s)["ok"] == false);
+    wait_for(&writer, "a failing push reported", |s| {
+        replication(s)["ok"] == false
+    });
     std::fs::rename(&moved, &remote).unwrap();
-    wait_for(&writer, "the push retried", |s| replication(s)["ok"] == true);
+    wait_for(&writer, "the push retried", |s| {
+        replication(s)["ok"] == true
+    });
     wait_for(&fresh, "release r3 on the replica", |s| {
         s.fetch("/manuals/m/releases/r3", &[]).status == 200
     });

@@ -11,12 +11,13 @@ use std::cell::RefCell;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, ColumnIndex, Decode, Executor as _, Row as _, SqlSafeStr, Type};
+use sqlx::Executor as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
 pub use sqlx::AssertSqlSafe;
+
+mod conn;
+pub use conn::{Conn, OptionalExtension, Row};
 
 /// An engine's error, as the statements below report it.
 pub type SqlError = sqlx::Error;
@@ -87,7 +88,7 @@ pub const BUSY_WAIT: Duration = Duration::from_secs(10);
 /// A number that every write transaction on PostgreSQL locks for its length
 /// (`pg_advisory_xact_lock`): writers take turns there as they do on SQLite, so the
 /// read-then-write steps of the module mean the same on both engines.
-const WRITERS_LOCK: i64 = 0x6368_6170_7465_72; // "chapter"
+const WRITERS_LOCK: i64 = 0x0063_6861_7074_6572; // "chapter"
 
 impl Pool {
     /// Connects a pool of at most `size` connections to `url`.
@@ -274,138 +275,4 @@ where
     answer
         .recv()
         .expect("the pool's runtime finishes the work it is given")
-}
-
-/// One connection taken from the pool, given back when dropped.
-pub struct Conn<'p> {
-    conn: RefCell<Option<PoolConnection<Any>>>,
-    pool: &'p Pool,
-    /// True inside [`Pool::write`]: a connection dropped then (a panic) is closed, never
-    /// given back with its transaction open.
-    in_transaction: std::cell::Cell<bool>,
-}
-
-/// One row of an answer; `get(i)` reads column `i` (from 0).
-pub struct Row<'r>(&'r AnyRow);
-
-impl Row<'_> {
-    pub fn get<'r, I, T>(&'r self, index: I) -> SqlResult<T>
-    where
-        I: ColumnIndex<AnyRow>,
-        T: Decode<'r, Any> + Type<Any>,
-    {
-        self.0.try_get(index)
-    }
-
-    /// A yes-or-no column: an integer on SQLite, a boolean or an integer on PostgreSQL.
-    pub fn flag<I: ColumnIndex<AnyRow> + Copy>(&self, index: I) -> SqlResult<bool> {
-        match self.0.try_get::<i64, _>(index) {
-            Ok(n) => Ok(n != 0),
-            Err(_) => self.0.try_get::<bool, _>(index),
-        }
-    }
-}
-
-impl Conn<'_> {
-    pub fn engine(&self) -> Engine {
-        self.pool.engine
-    }
-
-    /// Runs `work` on this connection, on the pool's runtime.
-    fn with<T: Send + 'static>(
-        &self,
-        work: impl for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, T> + Send + 'static,
-    ) -> T {
-        let mut slot = self.conn.borrow_mut();
-        let mut conn = slot.take().expect("a connection until dropped");
-        let (conn, out) = self.pool.block_on(async move {
-            let out = work(&mut conn).await;
-            (conn, out)
-        });
-        *slot = Some(conn);
-        out
-    }
-
-    /// Runs a statement; the number of rows it changed.
-    pub fn execute(&self, sql: impl SqlSafeStr, args: AnyArguments) -> SqlResult<usize> {
-        let sql = sql.into_sql_str();
-        self.with(move |c| {
-            Box::pin(async move {
-                Ok(sqlx::query_with(sql, args)
-                    .execute(c)
-                    .await?
-                    .rows_affected() as usize)
-            })
-        })
-    }
-
-    /// The first row of an answer, read by `read`; `RowNotFound` when there is none.
-    pub fn query_row<T>(
-        &self,
-        sql: impl SqlSafeStr,
-        args: AnyArguments,
-        read: impl FnOnce(&Row<'_>) -> SqlResult<T>,
-    ) -> SqlResult<T> {
-        let sql = sql.into_sql_str();
-        let row = self.with(move |c| {
-            Box::pin(async move { sqlx::query_with(sql, args).fetch_optional(c).await })
-        })?;
-        match row {
-            Some(row) => read(&Row(&row)),
-            None => Err(SqlError::RowNotFound),
-        }
-    }
-
-    /// Every row of an answer, each read by `read`.
-    pub fn query_map<T>(
-        &self,
-        sql: impl SqlSafeStr,
-        args: AnyArguments,
-        mut read: impl FnMut(&Row<'_>) -> SqlResult<T>,
-    ) -> SqlResult<Vec<T>> {
-        let sql = sql.into_sql_str();
-        let rows = self.with(move |c| {
-            Box::pin(async move { sqlx::query_with(sql, args).fetch_all(c).await })
-        })?;
-        rows.iter().map(|row| read(&Row(row))).collect()
-    }
-
-    /// Runs statements with no parameters, one after another (a migration).
-    pub fn execute_batch(&self, sql: impl SqlSafeStr) -> SqlResult<()> {
-        let sql = sql.into_sql_str();
-        self.with(move |c| {
-            Box::pin(async move {
-                sqlx::raw_sql(sql).execute(c).await?;
-                Ok(())
-            })
-        })
-    }
-}
-
-impl Drop for Conn<'_> {
-    fn drop(&mut self) {
-        // Giving a connection back may start work on the pool's runtime.
-        let _runtime = self.pool.driver.runtime().enter();
-        if let Some(conn) = self.conn.get_mut().take()
-            && self.in_transaction.get()
-        {
-            // A transaction left open (its rollback failed) is closed with the connection.
-            drop(conn.detach());
-        }
-    }
-}
-
-/// `None` for no row, as an optional answer.
-pub trait OptionalExtension<T> {
-    fn optional(self) -> SqlResult<Option<T>>;
-}
-
-impl<T> OptionalExtension<T> for SqlResult<T> {
-    fn optional(self) -> SqlResult<Option<T>> {
-        match self {
-            Ok(value) => Ok(Some(value)),
-            Err(SqlError::RowNotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
 }
