@@ -75,7 +75,7 @@ TOML
 done
 
 found() { curl -fsS "$1/api/v1/search?q=$2" | grep -q '"hits":\[{'; }
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }'; }
 : >"$work/lag.txt"; : >"$work/lag_after.txt"; : >"$work/git.txt"
 git init --bare --quiet "$work/git-remote.git"
 git init --bare --quiet "$work/git-replica.git"
@@ -83,11 +83,11 @@ for i in $(seq "$releases"); do
   word=quokka$(printf '%04d' "$i")x
   snap=$work/snap$i
   cp -r procedures/children/2024-04 "$snap"
-  first=$(ls "$snap"/*.md | head -n 1)
+  first=$(find "$snap" -name "*.md" | sort | head -n 1)
   printf '\n## 99. Added %s\n\nThe %s protocol applies.\n' "$i" "$word" >>"$first"
   t0=$(now)
   "$bin" --config "$work/writer.toml" --data "$work/writer" import "$snap" --manual children \
-    --release "r$i" --date 2024-05-01 >/dev/null
+    --release "r$(printf %03d "$i")" --date 2024-05-01 >/dev/null
   t1=$(now)
   until found "${replica_base[0]}" "$word" && found "${replica_base[1]}" "$word"; do sleep 0.02; done
   t2=$(now)
@@ -98,7 +98,7 @@ for i in $(seq "$releases"); do
   git --git-dir "$work/git-replica.git" fetch --quiet "$work/git-remote.git" '+refs/*:refs/*'
   g1=$(now)
   ms "$g0" "$g1" >>"$work/git.txt"
-  log "release r$i: both replicas after $(ms "$t0" "$t2") ms ($(ms "$t1" "$t2") ms after the import), git alone $(ms "$g0" "$g1") ms"
+  log "release $i: both replicas after $(ms "$t0" "$t2") ms ($(ms "$t1" "$t2") ms after the import), git alone $(ms "$g0" "$g1") ms"
 done
 stats() { sort -n "$1" | awk '{ v[NR] = $1 } END { p = int((NR * 9 + 9) / 10); printf "%d | %d | %d", v[int((NR + 1) / 2)], v[p], v[NR] }'; }
 echo "| $releases releases of the 'children' manual | median ms | p90 ms | max ms |"

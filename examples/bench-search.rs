@@ -340,7 +340,10 @@ fn publish(flags: &Flags) -> anyhow::Result<()> {
     };
 
     let started = Instant::now();
-    let release = app.import(&import)?;
+    let release = match app.import(&import)? {
+        chapterhouse::app::Imported::Released(release) => release,
+        chapterhouse::app::Imported::Reviewed { .. } => bail!("the import made no release"),
+    };
     let imported = started.elapsed();
     let mut searches = 0;
     let found = loop {

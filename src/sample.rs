@@ -114,7 +114,9 @@ fn import_all(app: &Chapterhouse, dir: &Path) -> anyhow::Result<()> {
                 import.manual, import.release
             )
         })?;
-        tracing::info!(manual = %release.manual, release = %release.name, "sample release imported");
+        if let Some(release) = release.release() {
+            tracing::info!(manual = %release.manual, release = %release.name, "sample release imported");
+        }
     }
     Ok(())
 }

@@ -36,6 +36,11 @@ pub struct ContentsEntry {
     pub url: Option<String>,
     pub section: Option<String>,
     pub tags: Vec<String>,
+    /// When the chapter must next be reviewed, by whom, and the national guidance it
+    /// restates: what review tracking reads (never reported in notices).
+    pub review_due: Option<chrono::NaiveDate>,
+    pub owner: Option<String>,
+    pub sources: Vec<String>,
     pub path: String,
     pub blob: String,
 }
@@ -124,6 +129,9 @@ impl ContentsEntry {
             url: chapter.url,
             section: chapter.section,
             tags: chapter.tags,
+            review_due: chapter.review_due,
+            owner: chapter.owner,
+            sources: chapter.sources,
             path: chapter.path,
             blob,
         }

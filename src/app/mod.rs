@@ -19,6 +19,7 @@ mod replication;
 mod review;
 #[cfg(test)]
 mod review_tests;
+mod reviews;
 
 pub use contents::{Contents, ContentsEntry};
 pub use editing::{BasedOn, ChapterEdit, EditError, Precondition, Written};
@@ -31,6 +32,7 @@ pub use reading::{ChapterVersion, Missing};
 pub use releases::ManualSummary;
 pub use replication::ReplicationStatus;
 pub use review::{ReleasePlan, Review, ReviewError};
+pub use reviews::{ChapterReview, Imported, ReviewReport, ReviewState, SourceReview};
 
 use std::sync::{Arc, OnceLock};
 

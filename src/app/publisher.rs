@@ -9,6 +9,7 @@ use std::sync::{Condvar, Mutex};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::reviews::Imported;
 use super::{AppError, Chapterhouse};
 use crate::content::{ChapterId, ManualId, ReleaseName, Snapshot, source};
 use crate::diff;
@@ -73,36 +74,13 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// The publisher's attention for a write to the store: when it ends, the store is pushed
-/// to the writer's remotes (`store.push_to`) before the next write goes on.
-pub(super) struct WriteTurn<'a> {
-    app: &'a Chapterhouse,
-    _turn: Turn<'a>,
-}
-
-impl Drop for WriteTurn<'_> {
-    fn drop(&mut self) {
-        self.app.push_replicas();
-    }
-}
-
 impl Chapterhouse {
-    /// Waits for the writes queued before this one, then holds the store for this one.
-    /// Refused on a read replica, whose store is its remote's.
-    pub(super) fn write_turn(&self) -> Result<WriteTurn<'_>, AppError> {
-        if self.is_replica() {
-            return Err(AppError::Replica);
-        }
-        Ok(WriteTurn {
-            app: self,
-            _turn: self.publisher.turn(),
-        })
-    }
-
     /// Makes the manual's content equal to a snapshot folder, commits it and publishes the
-    /// release. Refused, with nothing written, when the snapshot is invalid, the release
-    /// exists or is out of date order, or nothing reportable changed.
-    pub fn import(&self, import: &Import) -> Result<Release, AppError> {
+    /// release. When nothing reportable changed but chapters' reviews did (`review_due`,
+    /// `owner`, `sources`), the commit is saved to the draft with no release. Refused,
+    /// with nothing written, when the snapshot is invalid, the release exists or is out of
+    /// date order, or nothing changed at all that a notice or a review records.
+    pub fn import(&self, import: &Import) -> Result<Imported, AppError> {
         // Checked and hashed file by file, then written file by file: a snapshot of any
         // size is imported in the memory of a few files, never held whole.
         let dir = &import.snapshot_dir;
@@ -142,7 +120,7 @@ impl Chapterhouse {
                 &message,
                 self.clock.now(),
             )?;
-            match self.release_revision(
+            let outcome = match self.release_revision(
                 &import.manual,
                 &pending,
                 &import.release,
@@ -150,16 +128,33 @@ impl Chapterhouse {
                 import.notes.clone(),
                 &import.author,
             ) {
+                Ok(release) => Ok(Imported::Released(release)),
+                // Nothing for a notice, but a review recorded: saved, with no release.
+                Err(AppError::NothingToReport { .. })
+                    if let Some(chapters) = self.reviews_recorded(&import.manual, &pending)? =>
+                {
+                    self.store
+                        .advance(&pending)
+                        .map(|()| Imported::Reviewed {
+                            revision: pending.revision.clone(),
+                            chapters,
+                        })
+                        .map_err(AppError::from)
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
                 Err(AppError::Store(StoreError::Conflict)) if tries < IMPORT_TRIES => {
                     tracing::info!(manual = %import.manual, tries, "main moved under the import; building on it again");
                 }
                 other => break other?,
             }
         };
-        self.withdraw_after_change(
-            &import.manual,
-            &format!("release {} was imported", import.release),
-        );
+        let what = match &release {
+            Imported::Released(_) => format!("release {} was imported", import.release),
+            Imported::Reviewed { .. } => "reviews were recorded by an import".to_owned(),
+        };
+        self.withdraw_after_change(&import.manual, &what);
         Ok(release)
     }
 

@@ -95,7 +95,32 @@ impl Remote {
     }
 }
 
+/// The publisher's attention for a write to the store: when it ends, the store is pushed
+/// to the writer's remotes (`store.push_to`) before the next write goes on.
+pub(super) struct WriteTurn<'a> {
+    app: &'a Chapterhouse,
+    _turn: super::publisher::Turn<'a>,
+}
+
+impl Drop for WriteTurn<'_> {
+    fn drop(&mut self) {
+        self.app.push_replicas();
+    }
+}
+
 impl Chapterhouse {
+    /// Waits for the writes queued before this one, then holds the store for this one.
+    /// Refused on a read replica, whose store is its remote's.
+    pub(super) fn write_turn(&self) -> Result<WriteTurn<'_>, AppError> {
+        if self.is_replica() {
+            return Err(AppError::Replica);
+        }
+        Ok(WriteTurn {
+            app: self,
+            _turn: self.publisher.turn(),
+        })
+    }
+
     /// True when this instance is a read replica (`store.follow` is set).
     pub fn is_replica(&self) -> bool {
         self.replication.follow.is_some()

@@ -87,6 +87,15 @@ pub enum Command {
         /// A missing or empty folder
         dir: PathBuf,
     },
+    /// List a manual's chapters by review date (overdue, due within 30 days, later, none),
+    /// with their owners and sources.
+    Reviews {
+        #[arg(long)]
+        manual: String,
+        /// text or json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Check the store, the search index and the database; exit non-zero when something
     /// is wrong, saying what and how to fix it.
     Check {

@@ -78,13 +78,25 @@ pub(super) async fn import(config: Config, given: Snapshot) -> anyhow::Result<()
         })?)
     })
     .await?;
-    write_stdout(&format!(
-        "published {}/{} ({}) at revision {}\n",
-        release.manual,
-        release.name,
-        release.date,
-        &release.revision.as_str()[..12]
-    ))
+    match release {
+        crate::app::Imported::Released(release) => write_stdout(&format!(
+            "published {}/{} ({}) at revision {}\n",
+            release.manual,
+            release.name,
+            release.date,
+            &release.revision.as_str()[..12]
+        )),
+        crate::app::Imported::Reviewed { revision, chapters } => write_stdout(&format!(
+            "saved the reviews of {} chapters ({}) at revision {}; nothing for a notice, so no release was made\n",
+            chapters.len(),
+            chapters
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            &revision.as_str()[..12]
+        )),
+    }
 }
 
 /// `diff`: the notice of what changed between two releases.
@@ -104,6 +116,21 @@ pub(super) async fn diff(
     })
     .await?;
     write_stdout(&out)
+}
+
+/// `reviews --manual M [--format text|json]`: the draft's chapters by review date.
+pub(super) async fn reviews(config: Config, manual: String, format: &str) -> anyhow::Result<()> {
+    let json = match format {
+        "json" => true,
+        "text" => false,
+        other => anyhow::bail!("unknown format {other:?}: use text or json"),
+    };
+    let manual: ManualId = manual.parse()?;
+    let report = blocking(move || Ok(crate::startup::open(config)?.reviews(&manual)?)).await?;
+    match json {
+        true => write_stdout(&format!("{}\n", serde_json::to_string(&report)?)),
+        false => write_stdout(&report.to_text()),
+    }
 }
 
 /// `search`: the chapters in force today, or on a past date, that match.

@@ -125,6 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex => content::reindex(config).await,
         Command::Backup { dir } => operations::backup(config, dir).await,
         Command::Check { format } => operations::check(config, &format).await,
+        Command::Reviews { manual, format } => content::reviews(config, manual, &format).await,
         Command::Restore { .. } => unreachable!("restore is run before the data folder is set"),
         Command::Editors(command) => people::editors(config, command).await,
         Command::Db(args::DbCommand::MigrateTo { url }) => {

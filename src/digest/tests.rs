@@ -9,7 +9,8 @@ use crate::app::Chapterhouse;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::{ChapterId, ChapterKind, ManualId};
-use crate::db::{Db, Frequency, NewSubscriber, Subscriber};
+use crate::db::testing::{Scratch, on_each_engine, scratch};
+use crate::db::{Db, Engine, Frequency, NewSubscriber, Subscriber};
 use crate::diff::{NewChapter, ReleaseDiff, UpdatedChapter};
 use crate::mail::{Memory, SentMail};
 use crate::notice::{Links, Notice, ReleaseRef};
@@ -103,9 +104,13 @@ fn titles() -> BTreeMap<ManualId, String> {
 }
 
 /// A database with three confirmed subscribers: children only, every manual, "other".
-fn subscribers() -> (tempfile::TempDir, Db, Vec<Subscriber>) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("db.sqlite"), clock()).unwrap();
+fn subscribers() -> (Scratch, Db, Vec<Subscriber>) {
+    subscribers_on(Engine::Sqlite)
+}
+
+/// The same, on `engine`.
+fn subscribers_on(engine: Engine) -> (Scratch, Db, Vec<Subscriber>) {
+    let (dir, db) = scratch(engine, clock());
     for (email, manuals) in [
         ("kids@example.org", vec!["children"]),
         ("everything@example.org", vec![]),
@@ -245,9 +250,10 @@ async fn a_subscriber_of_every_manual_hears_of_every_manual() {
     assert!(body.contains("everything@example.org subscribed to every manual."));
 }
 
-#[tokio::test]
-async fn delivering_a_plan_twice_sends_each_message_once() {
-    let (_dir, db, subscribers) = subscribers();
+on_each_engine!(; async delivering_a_plan_twice_sends_each_message_once);
+
+async fn delivering_a_plan_twice_sends_each_message_once(engine: Engine) {
+    let (_dir, db, subscribers) = subscribers_on(engine);
     let plan = april(&db, subscribers);
     let (mailer, memory) = mailer();
     let retry = Retry {

@@ -23,6 +23,7 @@ mod openapi;
 mod pages;
 mod releases;
 mod replicas;
+mod reviews;
 mod sample;
 mod search;
 mod smtp_sink;

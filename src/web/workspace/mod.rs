@@ -13,6 +13,7 @@ mod form;
 mod letters;
 mod overview;
 mod release;
+mod reviews;
 mod signin;
 mod steps;
 
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/edit", get(overview::manuals))
         .route("/edit/manuals/{manual}", get(overview::manual))
         .route("/edit/manuals/{manual}/activity", get(overview::activity))
+        .route("/edit/manuals/{manual}/reviews", get(reviews::page))
         .route(
             "/edit/manuals/{manual}/chapters/new",
             get(chapters::new_form).post(chapters::create),

@@ -84,7 +84,7 @@ struct ActivityPage {
 }
 
 /// Runs a page for a signed-in editor.
-async fn signed_page(
+pub(super) async fn signed_page(
     state: &AppState,
     headers: &HeaderMap,
     job: impl FnOnce(&Chapterhouse, Session) -> Result<Response, PageError> + Send + 'static,

@@ -1,7 +1,7 @@
 //! axe-core on every page type of the editors' workspace, signed in, over the bundled
 //! sample: the lists, a chapter's form and what its buttons answer (a preview, a refusal, a
 //! conflict), the new-chapter form, the delete confirmation, the release page before and
-//! after a proposal, the activity page, and the sign-in page signed out.
+//! after a proposal, the activity and reviews pages, and the sign-in page signed out.
 
 use fantoccini::{Client, Locator};
 
@@ -41,6 +41,7 @@ fn every_editors_page_passes_axe_on_a_desktop_and_a_phone() {
                 &format!("{EDIT}/delete"),
                 "/edit/manuals/children/release",
                 "/edit/manuals/children/activity",
+                "/edit/manuals/children/reviews",
                 "/edit/manuals/children/chapters/no-such-chapter",
             ],
         )
