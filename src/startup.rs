@@ -77,7 +77,7 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
         tracing::info!(addr = %listener.local_addr()?, "metrics listening");
         tokio::spawn(crate::web::serve_metrics(listener, state.clone()));
     }
-    let scheduler = if app.config().digest.enabled {
+    let scheduler = if app.config().digest.enabled || app.config().reviews.enabled {
         Some(crate::digest::schedule::start(app.clone(), mailer).await?)
     } else {
         None

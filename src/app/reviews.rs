@@ -73,6 +73,8 @@ pub struct ChapterReview {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewReport {
     pub manual: String,
+    /// The manual's title.
+    pub title: String,
     pub today: NaiveDate,
     /// Overdue first, then due, later and undated; by date, then title, within each.
     pub chapters: Vec<ChapterReview>,
@@ -159,6 +161,7 @@ impl Chapterhouse {
         });
         Ok(ReviewReport {
             manual: manual.to_string(),
+            title: contents.info.title.clone(),
             today,
             chapters,
         })

@@ -26,6 +26,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub mail: MailConfig,
     pub digest: DigestConfig,
+    pub reviews: ReviewsConfig,
     pub clock: ClockConfig,
     pub publishing: PublishingConfig,
     pub metrics: MetricsConfig,

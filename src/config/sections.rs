@@ -240,3 +240,23 @@ pub enum GlossaryMode {
     /// The file's entries alone.
     Replace,
 }
+
+/// The weekly reminder of chapters due for review, to their owners (and to the editors for
+/// chapters without one).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReviewsConfig {
+    /// Cron expression with seconds, read in `digest.timezone`.
+    pub schedule: String,
+    /// Whether `serve` sends the reminders at all.
+    pub enabled: bool,
+}
+
+impl Default for ReviewsConfig {
+    fn default() -> Self {
+        ReviewsConfig {
+            schedule: "0 0 8 * * Mon".into(),
+            enabled: true,
+        }
+    }
+}

@@ -238,6 +238,8 @@ mod tests {
         assert!(db.unsubscribe(token.as_str()).unwrap());
         db.plan_deliveries("2026-02", &ids).unwrap();
         db.finish_period("2026-01").unwrap();
+        db.plan_reminders("2026-W10", &["pat@example.org".to_owned()])
+            .unwrap();
         assert!(
             db.may_mail(
                 "reminder",

@@ -18,6 +18,7 @@ pub const TABLES: &[&str] = &[
     "release_events",
     "mail_sent",
     "ended_links",
+    "review_reminders",
 ];
 
 /// The tables whose `id` the database gives (an identity on PostgreSQL).
@@ -147,6 +148,14 @@ pub const SQLITE: &[&str] = &[
     // claimed it (an instance's run) and until when (milliseconds since 1970).
     "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claimed_until INTEGER;",
+    // 6: the weekly review reminders, one row per week and address.
+    "CREATE TABLE review_reminders (
+        week          TEXT NOT NULL,
+        email         TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (week, email)
+    );",
 ];
 
 /// PostgreSQL's schema, step for step the same as [`SQLITE`]: the same tables, columns
@@ -265,4 +274,12 @@ pub const POSTGRES: &[&str] = &[
     // 5
     "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claimed_until BIGINT;",
+    // 6
+    "CREATE TABLE review_reminders (
+        week          TEXT NOT NULL,
+        email         TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (week, email)
+    );",
 ];

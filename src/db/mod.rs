@@ -10,6 +10,7 @@ mod engine;
 mod migrations;
 mod notices;
 mod proposals;
+mod reminders;
 mod sessions;
 mod subscribers;
 mod upkeep;

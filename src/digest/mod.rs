@@ -23,6 +23,7 @@ mod compose;
 mod deliver;
 mod period;
 mod plan;
+pub mod reminders;
 pub mod schedule;
 #[cfg(test)]
 mod tests;
@@ -70,6 +71,10 @@ pub enum DigestError {
     App(#[from] AppError),
     #[error(transparent)]
     Subscribers(#[from] SubscriberError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Editors(#[from] crate::db::EditorError),
     #[error("digest template: {0}")]
     Template(#[from] askama::Error),
     #[error("digest run interrupted: {0}")]

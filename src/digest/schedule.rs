@@ -99,12 +99,39 @@ impl Runner {
         let run = run_immediate(&self.app, &self.mailer);
         self.run("release notices", None, run).await;
     }
+
+    async fn reminders(&self) {
+        let run = super::reminders::run_reminders(&self.app, &self.mailer);
+        self.run("review reminders", None, run).await;
+    }
+}
+
+/// The weekly review reminder's schedule, when `serve` sends it.
+fn reminder_schedule(config: &Config) -> Result<Option<Cron>, String> {
+    if !config.reviews.enabled {
+        return Ok(None);
+    }
+    let expression = config.reviews.schedule.trim();
+    let cron =
+        Cron::from_str(expression).map_err(|e| format!("reviews.schedule {expression:?}: {e}"))?;
+    Ok(Some(cron))
+}
+
+/// True when the reminder's last scheduled time up to now falls in this week: a server
+/// that was down then sends what is still owed (the ledger keeps it to once a week).
+fn reminder_due_this_week(cron: &Cron, clock: &Clock, zone: Tz) -> bool {
+    let now = clock.now().with_timezone(&zone);
+    cron.find_previous_occurrence(&now, true).is_ok_and(|at| {
+        super::reminders::week_of(at.date_naive()) == super::reminders::week_of(now.date_naive())
+    })
 }
 
 /// Starts the scheduler: catches up a missed monthly digest and owed notices at once, then
 /// runs on schedule. Keep the returned scheduler alive while serving.
 pub async fn start(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> anyhow::Result<JobScheduler> {
     let schedule = Schedule::from_config(app.config()).map_err(anyhow::Error::msg)?;
+    let reminders = reminder_schedule(app.config()).map_err(anyhow::Error::msg)?;
+    let digests = app.config().digest.enabled;
     let clock = app.clock().clone();
     let runner = Runner {
         app,
@@ -113,35 +140,51 @@ pub async fn start(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> anyhow::Resul
     };
     let scheduler = JobScheduler::new().await?;
 
-    let monthly = runner.clone();
     let zone = schedule.zone;
-    scheduler
-        .add(Job::new_async_tz(
-            schedule.expression.as_str(),
-            zone,
-            move |_, _| {
-                let runner = monthly.clone();
-                Box::pin(async move {
-                    let period = Period::before(runner.app.clock().today());
-                    runner.monthly(period).await;
-                })
-            },
-        )?)
-        .await?;
-    let immediate = runner.clone();
-    scheduler
-        .add(Job::new_async("0 * * * * *", move |_, _| {
-            let runner = immediate.clone();
-            Box::pin(async move { runner.immediate().await })
-        })?)
-        .await?;
+    if digests {
+        let monthly = runner.clone();
+        scheduler
+            .add(Job::new_async_tz(
+                schedule.expression.as_str(),
+                zone,
+                move |_, _| {
+                    let runner = monthly.clone();
+                    Box::pin(async move {
+                        let period = Period::before(runner.app.clock().today());
+                        runner.monthly(period).await;
+                    })
+                },
+            )?)
+            .await?;
+        let immediate = runner.clone();
+        scheduler
+            .add(Job::new_async("0 * * * * *", move |_, _| {
+                let runner = immediate.clone();
+                Box::pin(async move { runner.immediate().await })
+            })?)
+            .await?;
+    }
+    if reminders.is_some() {
+        let weekly = runner.clone();
+        scheduler
+            .add(Job::new_async_tz(
+                runner.app.config().reviews.schedule.trim(),
+                schedule.zone,
+                move |_, _| {
+                    let runner = weekly.clone();
+                    Box::pin(async move { runner.reminders().await })
+                },
+            )?)
+            .await?;
+    }
     scheduler.start().await?;
 
     // What was due while the server was down.
     let catch_up = runner.clone();
     let due = schedule.last_due_period(&clock);
+    let clock_now = clock.clone();
     tokio::spawn(async move {
-        if let Some(period) = due {
+        if digests && let Some(period) = due {
             let key = period.to_string();
             let finished = catch_up
                 .app
@@ -152,7 +195,14 @@ pub async fn start(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> anyhow::Resul
                 catch_up.monthly(period).await;
             }
         }
-        catch_up.immediate().await;
+        if digests {
+            catch_up.immediate().await;
+        }
+        if let Some(cron) = &reminders
+            && reminder_due_this_week(cron, &clock_now, zone)
+        {
+            catch_up.reminders().await;
+        }
     });
     tracing::info!(schedule = %schedule.expression, timezone = %zone, "digests scheduled");
     Ok(scheduler)

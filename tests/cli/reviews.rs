@@ -227,3 +227,87 @@ fn the_dashboard_shows_each_group_with_owners_and_links_to_the_forms() {
     );
     assert_eq!(desk.get("/edit/manuals/nope/reviews").status, 404);
 }
+
+/// Starts `serve` on `ws` with its clock at `now`, waits `settle` after the reminders it
+/// owes went out (or the wait for `expect` messages in all ran out), and stops it.
+fn serve_at(ws: &Workspace, now: &str, sink: &crate::support::Sink, expect: usize) {
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    let config = match config.find("\n[clock]") {
+        Some(at) => config[..at].to_owned(),
+        None => config,
+    };
+    std::fs::write(&ws.config, format!("{config}\n[clock]\nnow = \"{now}\"\n")).unwrap();
+    let (mut child, _, _) = crate::support::spawn_server(ws, "warn");
+    let started = std::time::Instant::now();
+    while sink.messages().len() < expect && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Time for anything beyond what was expected to show.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn owners_hear_weekly_of_what_is_due_and_editors_of_what_has_no_owner() {
+    use crate::support::{Faults, Sink};
+    let sink = Sink::start(Faults::NONE);
+    let ws = Workspace::new();
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(&sink.config());
+    std::fs::write(&ws.config, config).unwrap();
+    crate::workspace::add_editor(&ws, "Sam", "editor");
+    let s1 = snapshot(&ws, "s1", &chapters("2026-02-01", "lead@example.org"));
+    ws.import(&s1, "r1", "2026-01-10").ok();
+
+    // Monday 2 March 2026, after the 08:00 run: what is owed goes out at start.
+    serve_at(&ws, "2026-03-02T09:00:00Z", &sink, 2);
+    let counts = sink.counts();
+    assert_eq!(
+        counts.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["lead@example.org", "sam@example.org"],
+        "the owner of the overdue chapter and the editors for the unowned one; c@ only has a later one"
+    );
+    let messages = sink.messages();
+    let to = |who: &str| messages.iter().find(|(r, _)| r == who).unwrap().1.clone();
+    let lead = to("lead@example.org");
+    assert!(
+        lead.contains("Subject: Procedure chapters to review (1 this week)"),
+        "{lead}"
+    );
+    assert!(
+        lead.contains("Alpha (Test Procedures): overdue since 1 February 2026"),
+        "{lead}"
+    );
+    assert!(!lead.contains("Beta"), "{lead}");
+    let sam = to("sam@example.org");
+    assert!(
+        sam.contains("Beta (Test Procedures): due by 20 March 2026"),
+        "{sam}"
+    );
+
+    // Restarted the same week: nothing again.
+    serve_at(&ws, "2026-03-04T12:00:00Z", &sink, 2);
+    assert_eq!(sink.messages().len(), 2, "{:?}", sink.counts());
+
+    // The next week, still due: once more each.
+    serve_at(&ws, "2026-03-09T09:00:00Z", &sink, 4);
+    assert_eq!(sink.counts().values().copied().collect::<Vec<_>>(), [2, 2]);
+
+    // Reviewed: Alpha's next date is next year, Beta has an owner whose date is later.
+    let mut reviewed = chapters("2027-02-01", "lead@example.org");
+    reviewed[1].1 = chapter_with(
+        "Beta",
+        "review_due = 2027-03-20\nowner = \"b@example.org\"\n",
+        "",
+    );
+    let s2 = snapshot(&ws, "s2", &reviewed);
+    ws.import(&s2, "r2", "2026-03-10").ok();
+    serve_at(&ws, "2026-03-16T09:00:00Z", &sink, 4);
+    assert_eq!(
+        sink.messages().len(),
+        4,
+        "nothing due, nothing sent: {:?}",
+        sink.counts()
+    );
+}
