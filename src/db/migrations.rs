@@ -152,7 +152,7 @@ pub const SQLITE: &[&str] = &[
     "CREATE TABLE review_reminders (
         week          TEXT NOT NULL,
         email         TEXT NOT NULL,
-        state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
         updated_at    TEXT NOT NULL,
         PRIMARY KEY (week, email)
     );",
@@ -278,7 +278,7 @@ pub const POSTGRES: &[&str] = &[
     "CREATE TABLE review_reminders (
         week          TEXT NOT NULL,
         email         TEXT NOT NULL,
-        state         TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
         updated_at    TEXT NOT NULL,
         PRIMARY KEY (week, email)
     );",

@@ -134,12 +134,23 @@ pub async fn run_reminders(
         .await??;
     let mut report = Report::default();
     for letter in letters {
+        let (claim_db, claim_week, claim_to) = (db.clone(), week.clone(), letter.to.clone());
+        let mine =
+            tokio::task::spawn_blocking(move || claim_db.claim_reminder(&claim_week, &claim_to))
+                .await??;
+        if !mine {
+            // Another sender (another instance) has it.
+            report.skipped += 1;
+            continue;
+        }
         let outcome = mailer.send(&letter).await;
         match &outcome {
             Ok(()) => report.sent += 1,
             Err(e) if e.transient => {
                 report.deferred += 1;
                 tracing::warn!(to = %letter.to, error = %e, "review reminder not sent; the next run tries again");
+                let (db, week, to) = (db.clone(), week.clone(), letter.to.clone());
+                tokio::task::spawn_blocking(move || db.release_reminder(&week, &to)).await??;
                 continue;
             }
             Err(e) => {
