@@ -133,7 +133,7 @@ pub struct DatabaseConfig {
 impl std::fmt::Debug for DatabaseConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseConfig")
-            .field("url", &self.url.as_deref().map(crate::db::url_label))
+            .field("url", &self.url.as_deref().map(url_label))
             .finish()
     }
 }
@@ -182,13 +182,47 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database.url {
             Some(url) => url.clone(),
-            None => crate::db::sqlite_url(&self.db_path()),
+            None => sqlite_url(&self.db_path()),
         }
     }
 
     /// The git store's folder.
     pub fn store_dir(&self) -> PathBuf {
         self.data.dir.join("store.git")
+    }
+}
+
+/// The `sqlite://` address of a database file (any path: the name is percent-encoded).
+pub fn sqlite_url(path: &Path) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.');
+    let path = path.to_string_lossy();
+    format!(
+        "sqlite://{}?mode=rwc",
+        percent_encoding::utf8_percent_encode(&path, KEEP)
+    )
+}
+
+/// A database address as messages may show it: the password left out.
+pub fn url_label(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        return percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned();
+    }
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((credentials, host)) => {
+                let user = credentials.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 

@@ -26,8 +26,8 @@ pub const MAX_NESTING: usize = 48;
 /// took up to 2 s to render on a busy two-core machine.
 pub const MAX_ELEMENTS: usize = 50_000;
 
-/// The most attributes one raw HTML tag may carry; real tags carry a handful.
-pub const MAX_ATTRIBUTES: usize = 64;
+/// The most attributes one raw HTML tag may carry (checked where raw HTML is read).
+pub use super::raw_html::MAX_ATTRIBUTES;
 
 /// The most runs of text a body may be cut into: one per line of a paragraph, and one
 /// between any two marks (emphasis, a link, an escaped character). The sanitiser and the

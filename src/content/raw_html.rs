@@ -2,7 +2,8 @@
 //! and end tags and count their attributes, quoted values and comments included, for the
 //! markup limits.
 
-use super::limits::MAX_ATTRIBUTES;
+/// The most attributes one raw HTML tag may carry; real tags carry a handful.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 /// A tag the lexer finished reading.
 pub(super) enum Found {

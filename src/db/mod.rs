@@ -72,39 +72,7 @@ pub struct Db {
 /// Connections kept open at most.
 const POOL_SIZE: u32 = 8;
 
-/// The `sqlite://` address of a database file (any path: the name is percent-encoded).
-pub fn sqlite_url(path: &Path) -> String {
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.');
-    let path = path.to_string_lossy();
-    format!(
-        "sqlite://{}?mode=rwc",
-        percent_encoding::utf8_percent_encode(&path, KEEP)
-    )
-}
-
-/// A database address as messages may show it: the password left out.
-pub fn url_label(url: &str) -> String {
-    if let Some(rest) = url.strip_prefix("sqlite://") {
-        let path = rest.split('?').next().unwrap_or(rest);
-        return percent_encoding::percent_decode_str(path)
-            .decode_utf8_lossy()
-            .into_owned();
-    }
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((credentials, host)) => {
-                let user = credentials.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}@{host}")
-            }
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
-}
+pub use crate::config::{sqlite_url, url_label};
 
 impl Db {
     /// Opens the database file (creating it when missing) and brings its schema up to date.

@@ -91,56 +91,42 @@ fn a_postgresql_instance_backs_up_to_a_file_and_restores_onto_either_engine() {
 
     // Onto SQLite: a config without the database url.
     let plain = Workspace::new();
-    let into = plain.dir.path().join("restored");
-    plain
-        .run(&[
-            "restore",
-            backup.to_str().unwrap(),
-            "--data",
-            into.to_str().unwrap(),
-        ])
-        .ok();
-    let restored = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
-        .args([
-            "--config",
-            plain.config.to_str().unwrap(),
-            "--data",
-            into.to_str().unwrap(),
-        ])
-        .args(["subscribers", "list"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&restored.stdout), subscribers);
+    assert_eq!(restore_and_list(&plain, &backup), subscribers);
 
     // Onto another, empty PostgreSQL database.
     let other = Workspace::new();
-    let other_url = postgres::database_url();
-    on_database(&other, &other_url);
+    on_database(&other, &postgres::database_url());
+    assert_eq!(restore_and_list(&other, &backup), subscribers);
     let into = other.dir.path().join("restored");
-    other
-        .run(&[
-            "restore",
-            backup.to_str().unwrap(),
-            "--data",
-            into.to_str().unwrap(),
-        ])
-        .ok();
     assert!(!into.join(".restoring.db").exists());
     assert!(
         !into.join("chapterhouse.db").exists(),
         "the records are in PostgreSQL"
     );
+}
+
+/// Restores `backup` with the settings of `ws` into its folder `restored`; the restored
+/// instance's `subscribers list`.
+fn restore_and_list(ws: &Workspace, backup: &std::path::Path) -> String {
+    let into = ws.dir.path().join("restored");
+    ws.run(&[
+        "restore",
+        backup.to_str().unwrap(),
+        "--data",
+        into.to_str().unwrap(),
+    ])
+    .ok();
     let listed = Command::new(env!("CARGO_BIN_EXE_chapterhouse"))
         .args([
             "--config",
-            other.config.to_str().unwrap(),
+            ws.config.to_str().unwrap(),
             "--data",
             into.to_str().unwrap(),
         ])
         .args(["subscribers", "list"])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&listed.stdout), subscribers);
+    String::from_utf8_lossy(&listed.stdout).into_owned()
 }
 
 /// A workspace on PostgreSQL with `n` confirmed monthly subscribers of every manual and a
