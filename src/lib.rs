@@ -21,6 +21,7 @@ pub mod parallel;
 mod props;
 pub mod sample;
 pub mod search;
+pub mod sources;
 pub mod startup;
 pub mod store;
 pub mod tokens;

@@ -11,6 +11,8 @@ use crate::store::StoreError;
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    #[error("{0}")]
+    Refused(String),
     #[error("this instance is a read replica (store.follow): changes are made on the writer")]
     Replica,
     #[error(transparent)]

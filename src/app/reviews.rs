@@ -5,11 +5,14 @@
 //! The draft is what counts: a review recorded by changing `review_due`, `owner` or
 //! `sources` takes effect as soon as it is saved, before any release.
 
-use chrono::NaiveDate;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{AppError, Chapterhouse};
 use crate::content::{ChapterId, ManualId};
+use crate::db::SourceCheck;
 use crate::store::{PendingRevision, Release, Revision};
 
 /// Days ahead within which a review is "due".
@@ -56,6 +59,29 @@ pub struct SourceReview {
     /// The provider's last major change, when known.
     pub updated_at: Option<String>,
     pub notes: Vec<String>,
+    /// Who last marked it reviewed for this chapter with no change needed, and when.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+}
+
+/// A source's state for a chapter: changed when the provider's last usable answer puts
+/// its last major change after both the chapter's last revision and the last time an
+/// editor marked the source reviewed (an unusable answer since never clears that);
+/// otherwise unreachable when the last attempt gave nothing usable, unchanged when it
+/// did, and unchecked when it was never asked.
+pub fn source_state(check: Option<&SourceCheck>, baseline: Option<DateTime<Utc>>) -> &'static str {
+    let Some(check) = check else {
+        return "unchecked";
+    };
+    let updated = check
+        .updated_at
+        .as_deref()
+        .and_then(|u| DateTime::parse_from_rfc3339(u).ok());
+    match (updated, baseline) {
+        (Some(updated), Some(baseline)) if updated.to_utc() > baseline => "changed",
+        _ if check.error.is_some() => "unreachable",
+        _ => "unchanged",
+    }
 }
 
 /// One chapter's review.
@@ -130,11 +156,71 @@ impl Chapterhouse {
         Ok((!changed.is_empty()).then_some(changed))
     }
 
+    /// When each chapter was last revised: the publication of the latest release whose
+    /// notice reports it new or updated.
+    fn last_revised(
+        &self,
+        manual: &ManualId,
+    ) -> Result<HashMap<ChapterId, DateTime<Utc>>, AppError> {
+        let latest = match self.latest_release(manual) {
+            Ok(latest) => latest,
+            Err(AppError::NoReleases(_)) => return Ok(HashMap::new()),
+            Err(e) => return Err(e),
+        };
+        let published: HashMap<_, _> = self
+            .releases(manual)?
+            .into_iter()
+            .map(|r| (r.name, r.published_at))
+            .collect();
+        Ok(self
+            .last_changed(manual, &latest)?
+            .into_iter()
+            .filter_map(|(id, name)| {
+                let at = DateTime::from_timestamp(*published.get(&name)?, 0)?;
+                Some((id, at))
+            })
+            .collect())
+    }
+
+    /// Records that `by` reviewed source `url` of chapter `chapter` and found no change
+    /// needed. Refused unless the draft's chapter lists that source.
+    pub fn mark_source_reviewed(
+        &self,
+        manual: &ManualId,
+        chapter: &str,
+        url: &str,
+        by: &str,
+    ) -> Result<(), AppError> {
+        let by = by.trim();
+        if by.is_empty() || by.chars().count() > 200 || by.chars().any(char::is_control) {
+            return Err(AppError::Refused(
+                "say who reviewed the source: a name or an address on one line".into(),
+            ));
+        }
+        let head = self.draft_head(manual)?;
+        let contents = self.contents_at_revision(manual, &head)?;
+        let listed = contents
+            .entry(chapter)
+            .is_some_and(|e| e.sources.iter().any(|s| s == url));
+        if !listed {
+            return Err(AppError::Refused(format!(
+                "chapter {chapter} of {manual} does not list the source {url}"
+            )));
+        }
+        Ok(self
+            .db()?
+            .mark_source_reviewed(manual.as_str(), chapter, url, by)?)
+    }
+
     /// The review report of a manual's draft, as of today.
     pub fn reviews(&self, manual: &ManualId) -> Result<ReviewReport, AppError> {
         let head = self.draft_head(manual)?;
         let contents = self.contents_at_revision(manual, &head)?;
         let today = self.today();
+        let db = self.db()?;
+        let checks = db.source_checks()?;
+        let reviewed = db.source_reviews(manual.as_str())?;
+        let revised = self.last_revised(manual)?;
         let mut chapters: Vec<ChapterReview> = contents
             .entries
             .iter()
@@ -147,11 +233,21 @@ impl Chapterhouse {
                 sources: e
                     .sources
                     .iter()
-                    .map(|url| SourceReview {
-                        url: url.clone(),
-                        state: "unchecked",
-                        updated_at: None,
-                        notes: Vec::new(),
+                    .map(|url| {
+                        let marked = reviewed.get(&(e.id.to_string(), url.clone()));
+                        let marked_at = marked
+                            .and_then(|(_, at)| DateTime::parse_from_rfc3339(at).ok())
+                            .map(|at| at.to_utc());
+                        let baseline = revised.get(&e.id).copied().max(marked_at);
+                        let check = checks.get(url);
+                        SourceReview {
+                            url: url.clone(),
+                            state: source_state(check, baseline),
+                            updated_at: check.and_then(|c| c.updated_at.clone()),
+                            notes: check.map(|c| c.notes.clone()).unwrap_or_default(),
+                            reviewed_by: marked.map(|(by, _)| by.clone()),
+                            reviewed_at: marked.map(|(_, at)| at.clone()),
+                        }
                     })
                     .collect(),
             })
@@ -219,5 +315,47 @@ mod tests {
             ReviewState::Later
         );
         assert_eq!(ReviewState::of(None, today), ReviewState::None);
+    }
+
+    #[test]
+    fn a_source_is_changed_only_by_a_usable_answer_after_the_chapter_and_its_review() {
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        let check = |updated: Option<&str>, error: Option<&str>| SourceCheck {
+            url: "u".into(),
+            checked_at: "2026-03-01T00:00:00Z".into(),
+            error: error.map(Into::into),
+            updated_at: updated.map(Into::into),
+            notes: vec![],
+            last_modified: None,
+        };
+        let feb = check(Some("2026-02-15T10:00:00+00:00"), None);
+        assert_eq!(source_state(None, at("2026-01-10T00:00:00Z")), "unchecked");
+        assert_eq!(
+            source_state(Some(&feb), at("2026-01-10T00:00:00Z")),
+            "changed"
+        );
+        assert_eq!(
+            source_state(Some(&feb), at("2026-02-20T00:00:00Z")),
+            "unchanged"
+        );
+        assert_eq!(
+            source_state(Some(&feb), None),
+            "unchanged",
+            "never released"
+        );
+        let failing = check(Some("2026-02-15T10:00:00+00:00"), Some("HTTP 500"));
+        assert_eq!(
+            source_state(Some(&failing), at("2026-01-10T00:00:00Z")),
+            "changed",
+            "kept"
+        );
+        assert_eq!(
+            source_state(Some(&failing), at("2026-02-20T00:00:00Z")),
+            "unreachable"
+        );
+        assert_eq!(
+            source_state(Some(&check(None, Some("timeout"))), None),
+            "unreachable"
+        );
     }
 }

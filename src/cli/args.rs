@@ -96,6 +96,9 @@ pub enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Ask the publishers of the chapters' national guidance what changed.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
     /// Check the store, the search index and the database; exit non-zero when something
     /// is wrong, saying what and how to fix it.
     Check {
@@ -157,6 +160,27 @@ pub enum SubscribersCommand {
 }
 
 #[derive(Subcommand)]
+pub enum SourcesCommand {
+    /// Ask every distinct source's provider (gov.uk: the Content API) for its last change
+    /// and change notes, and record the answers; one line per source. Exits 0 even when
+    /// some are unreachable.
+    Check,
+    /// Record that a changed source of a chapter was reviewed and needs no change.
+    Reviewed {
+        #[arg(long)]
+        manual: String,
+        #[arg(long)]
+        chapter: String,
+        /// The source's address, as the chapter lists it
+        #[arg(long)]
+        url: String,
+        /// Who reviewed it (a name or an address)
+        #[arg(long)]
+        by: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Copy every record of the database in use into an empty PostgreSQL database
     /// (`postgres://…`), checking each table's row count; then set `database.url` to it.

@@ -133,6 +133,44 @@ pub(super) async fn reviews(config: Config, manual: String, format: &str) -> any
     }
 }
 
+/// `sources check` and `sources reviewed`.
+pub(super) async fn sources(
+    config: Config,
+    command: super::args::SourcesCommand,
+) -> anyhow::Result<()> {
+    use super::args::SourcesCommand;
+    match command {
+        SourcesCommand::Check => {
+            let app = std::sync::Arc::new(blocking(move || crate::startup::open(config)).await?);
+            let checked = crate::sources::check_all(&app).await?;
+            let mut out = String::new();
+            for source in &checked {
+                out.push_str(&source.line());
+                out.push('\n');
+            }
+            out.push_str(&format!("{} sources checked\n", checked.len()));
+            write_stdout(&out)
+        }
+        SourcesCommand::Reviewed {
+            manual,
+            chapter,
+            url,
+            by,
+        } => {
+            let manual: ManualId = manual.parse()?;
+            let done = blocking(move || {
+                let app = crate::startup::open(config)?;
+                app.mark_source_reviewed(&manual, &chapter, &url, &by)?;
+                Ok(format!(
+                    "recorded: {url} of {manual}/{chapter} reviewed by {by}, no change needed\n"
+                ))
+            })
+            .await?;
+            write_stdout(&done)
+        }
+    }
+}
+
 /// `search`: the chapters in force today, or on a past date, that match.
 pub(super) async fn search(config: Config, given: Search) -> anyhow::Result<()> {
     let manual = given.manual.map(|m| m.parse::<ManualId>()).transpose()?;

@@ -126,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { dir } => operations::backup(config, dir).await,
         Command::Check { format } => operations::check(config, &format).await,
         Command::Reviews { manual, format } => content::reviews(config, manual, &format).await,
+        Command::Sources(command) => content::sources(config, command).await,
         Command::Restore { .. } => unreachable!("restore is run before the data folder is set"),
         Command::Editors(command) => people::editors(config, command).await,
         Command::Db(args::DbCommand::MigrateTo { url }) => {

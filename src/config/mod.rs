@@ -27,6 +27,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub digest: DigestConfig,
     pub reviews: ReviewsConfig,
+    pub sources: SourcesConfig,
     pub clock: ClockConfig,
     pub publishing: PublishingConfig,
     pub metrics: MetricsConfig,

@@ -260,3 +260,29 @@ impl Default for ReviewsConfig {
         }
     }
 }
+
+/// Where national guidance is asked what changed (`chapterhouse sources check`, and daily
+/// in `serve`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SourcesConfig {
+    /// The base of the GOV.UK Content API: a gov.uk address's path is asked of it.
+    pub govuk_api: String,
+    /// When `serve` checks the sources (cron with seconds, in `digest.timezone`).
+    pub schedule: String,
+    /// Whether `serve` checks them at all.
+    pub enabled: bool,
+    /// Seconds a provider has to answer one request.
+    pub timeout_secs: u64,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            govuk_api: "https://www.gov.uk/api/content".into(),
+            schedule: "0 30 6 * * *".into(),
+            enabled: true,
+            timeout_secs: 20,
+        }
+    }
+}

@@ -240,6 +240,13 @@ mod tests {
         db.finish_period("2026-01").unwrap();
         db.plan_reminders("2026-W10", &["pat@example.org".to_owned()])
             .unwrap();
+        db.record_source_check(
+            "https://www.gov.uk/x",
+            &crate::db::SourceAnswer::Failed("HTTP 500".into()),
+        )
+        .unwrap();
+        db.mark_source_reviewed("children", "lado", "https://www.gov.uk/x", "Pat")
+            .unwrap();
         assert!(
             db.may_mail(
                 "reminder",

@@ -19,6 +19,8 @@ pub const TABLES: &[&str] = &[
     "mail_sent",
     "ended_links",
     "review_reminders",
+    "source_checks",
+    "source_reviews",
 ];
 
 /// The tables whose `id` the database gives (an identity on PostgreSQL).
@@ -156,6 +158,25 @@ pub const SQLITE: &[&str] = &[
         updated_at    TEXT NOT NULL,
         PRIMARY KEY (week, email)
     );",
+    // 7: what national guidance's publishers last said of each source, and the sources
+    // editors marked reviewed with no change needed.
+    "CREATE TABLE source_checks (
+        url           TEXT PRIMARY KEY,
+        checked_at    TEXT NOT NULL,
+        error         TEXT,
+        seen_at       TEXT,
+        updated_at    TEXT,
+        notes         TEXT NOT NULL DEFAULT '[]',
+        last_modified TEXT
+    );
+    CREATE TABLE source_reviews (
+        manual        TEXT NOT NULL,
+        chapter       TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        reviewed_by   TEXT NOT NULL,
+        reviewed_at   TEXT NOT NULL,
+        PRIMARY KEY (manual, chapter, url)
+    );",
 ];
 
 /// PostgreSQL's schema, step for step the same as [`SQLITE`]: the same tables, columns
@@ -281,5 +302,23 @@ pub const POSTGRES: &[&str] = &[
         state         TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
         updated_at    TEXT NOT NULL,
         PRIMARY KEY (week, email)
+    );",
+    // 7
+    "CREATE TABLE source_checks (
+        url           TEXT PRIMARY KEY,
+        checked_at    TEXT NOT NULL,
+        error         TEXT,
+        seen_at       TEXT,
+        updated_at    TEXT,
+        notes         TEXT NOT NULL DEFAULT '[]',
+        last_modified TEXT
+    );
+    CREATE TABLE source_reviews (
+        manual        TEXT NOT NULL,
+        chapter       TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        reviewed_by   TEXT NOT NULL,
+        reviewed_at   TEXT NOT NULL,
+        PRIMARY KEY (manual, chapter, url)
     );",
 ];

@@ -12,6 +12,7 @@ mod notices;
 mod proposals;
 mod reminders;
 mod sessions;
+mod sources;
 mod subscribers;
 mod upkeep;
 pub use upkeep::Problem;
@@ -29,6 +30,7 @@ pub use sessions::{
     SESSION_IDLE, SIGNIN_EMAIL_INTERVAL, SIGNIN_LINK_LIFETIME, Session, SigninRefused,
     SigninRequest,
 };
+pub use sources::{SourceAnswer, SourceCheck};
 pub use subscribers::{
     CONFIRMATION_LIFETIME, Claim, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
     Subscribed, Subscriber, SubscriberError, TokenKey, normalise_address, subscription_letter,

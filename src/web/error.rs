@@ -80,6 +80,7 @@ impl From<AppError> for WebError {
                 StatusCode::NOT_FOUND
             }
             AppError::Content(_)
+            | AppError::Refused(_)
             | AppError::Notes { .. }
             | AppError::Store(StoreError::Content(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NothingToReport { .. }

@@ -27,6 +27,7 @@ mod reviews;
 mod sample;
 mod search;
 mod smtp_sink;
+mod sources;
 mod statement;
 mod support;
 mod workspace;

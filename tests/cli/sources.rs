@@ -1,0 +1,340 @@
+//! National guidance under the chapters (SPEC §6 `sources check`, `reviews`): a local
+//! server answering in the GOV.UK Content API's shape stands in for gov.uk; no test
+//! reaches the internet.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use crate::support::{Workspace, body};
+
+/// What the stand-in API answers for a path: status, extra headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
+/// The stand-in Content API: answers from a table that tests change as they go, and
+/// keeps every request's path, `If-Modified-Since` and `User-Agent`.
+struct Api {
+    port: u16,
+    answers: Arc<Mutex<HashMap<String, Answer>>>,
+    seen: Arc<Mutex<Vec<(String, Option<String>, String)>>>,
+}
+
+impl Api {
+    fn start() -> Api {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<(String, Option<String>, String)>>> = Arc::default();
+        let (table, log) = (answers.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or(0);
+                let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+                let (mut since, mut agent) = (None, String::new());
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                        break;
+                    }
+                    let (name, value) = header.split_once(':').unwrap_or(("", ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "if-modified-since" => since = Some(value.trim().to_owned()),
+                        "user-agent" => agent = value.trim().to_owned(),
+                        _ => {}
+                    }
+                }
+                log.lock()
+                    .unwrap()
+                    .push((path.clone(), since.clone(), agent));
+                let (status, headers, body) = table
+                    .lock()
+                    .unwrap()
+                    .get(&path)
+                    .cloned()
+                    .unwrap_or((404, vec![], "{}".into()));
+                let status = if since.is_some() && headers.iter().any(|(n, _)| n == "x-answer-304")
+                {
+                    304
+                } else {
+                    status
+                };
+                let mut out = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                );
+                for (name, value) in headers.iter().filter(|(n, _)| !n.starts_with("x-")) {
+                    out.push_str(&format!("{name}: {value}\r\n"));
+                }
+                let body = if status == 304 { String::new() } else { body };
+                out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+                let _ = stream.write_all(out.as_bytes());
+            }
+        });
+        Api {
+            port,
+            answers,
+            seen,
+        }
+    }
+
+    fn answer(&self, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.answers.lock().unwrap().insert(
+            format!("/api/content{path}"),
+            (
+                status,
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect(),
+                body.to_owned(),
+            ),
+        );
+    }
+}
+
+const WT: &str = "/government/publications/working-together-to-safeguard-children--2";
+const KCSIE: &str = "/government/publications/keeping-children-safe-in-education--2";
+
+fn page(updated: &str, notes: &[(&str, &str)]) -> String {
+    let history: Vec<String> = notes
+        .iter()
+        .map(|(at, note)| format!("{{\"public_timestamp\": \"{at}\", \"note\": \"{note}\"}}"))
+        .collect();
+    format!(
+        "{{\"title\": \"x\", \"public_updated_at\": \"{updated}\", \"details\": {{\"change_history\": [{}]}}}}",
+        history.join(", ")
+    )
+}
+
+fn set_clock(ws: &Workspace, now: &str) {
+    let config = std::fs::read_to_string(&ws.config).unwrap();
+    let config = config.split("\n[clock]").next().unwrap().to_owned();
+    std::fs::write(&ws.config, format!("{config}\n[clock]\nnow = \"{now}\"\n")).unwrap();
+}
+
+fn chapter(title: &str, sources: &[&str], extra: &str) -> String {
+    let list: Vec<String> = sources
+        .iter()
+        .map(|s| format!("\"https://www.gov.uk{s}\""))
+        .collect();
+    format!(
+        "+++\ntitle = \"{title}\"\nsources = [{}]\n+++\n{}",
+        list.join(", "),
+        body(extra)
+    )
+}
+
+fn states(ws: &Workspace) -> HashMap<(String, String), serde_json::Value> {
+    let out = ws
+        .run(&["reviews", "--manual", "m", "--format", "json"])
+        .ok()
+        .stdout;
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut map = HashMap::new();
+    for c in report["chapters"].as_array().unwrap() {
+        for s in c["sources"].as_array().unwrap() {
+            let url = s["url"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("https://www.gov.uk")
+                .to_owned();
+            map.insert((c["id"].as_str().unwrap().to_owned(), url), s.clone());
+        }
+    }
+    map
+}
+
+fn state(
+    states: &HashMap<(String, String), serde_json::Value>,
+    chapter: &str,
+    url: &str,
+) -> String {
+    states[&(chapter.to_owned(), url.to_owned())]["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn guidance_changed_after_a_chapter_flags_it_until_revised_or_reviewed() {
+    let api = Api::start();
+    let ws = Workspace::new();
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(&format!(
+        "\n[sources]\ngovuk_api = \"http://127.0.0.1:{}/api/content\"\n",
+        api.port
+    ));
+    std::fs::write(&ws.config, config).unwrap();
+    set_clock(&ws, "2026-01-10T09:00:00Z");
+    let files = |a_extra: &str| {
+        vec![
+            ("a.md".to_owned(), chapter("Alpha", &[WT, KCSIE], a_extra)),
+            ("b.md".to_owned(), chapter("Beta", &["/broken"], "")),
+            ("c.md".to_owned(), chapter("Gamma", &["/malformed"], "")),
+            ("e.md".to_owned(), chapter("Epsilon", &[WT], "")),
+            (
+                "f.md".to_owned(),
+                "+++\ntitle = \"Phi\"\nsources = [\"https://www.legislation.gov.uk/ukpga/1989/41\"]\n+++\nText.\n".to_owned(),
+            ),
+        ]
+    };
+    let snapshot = |name: &str, a_extra: &str| {
+        let list = files(a_extra);
+        let refs: Vec<(&str, &str)> = list.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+        ws.snapshot(name, &refs)
+    };
+    let s1 = snapshot("s1", "");
+    ws.import(&s1, "r1", "2026-01-10").ok();
+    let before = states(&ws);
+    assert!(
+        before.values().all(|s| s["state"] == "unchecked"),
+        "{before:?}"
+    );
+
+    api.answer(
+        WT,
+        200,
+        &[
+            ("Last-Modified", "Sun, 15 Feb 2026 10:00:00 GMT"),
+            ("x-answer-304", "yes"),
+        ],
+        &page(
+            "2026-02-15T10:00:00.000+00:00",
+            &[
+                ("2026-02-15T10:00:00Z", "Chapter 3 revised."),
+                ("2024-12-01T09:00:00Z", "First published."),
+            ],
+        ),
+    );
+    api.answer(KCSIE, 200, &[], &page("2025-09-01T09:00:00Z", &[]));
+    api.answer("/broken", 500, &[], "oops");
+    api.answer("/malformed", 200, &[], "<html>not json</html>");
+    set_clock(&ws, "2026-03-02T09:00:00Z");
+    let checked = ws.run(&["sources", "check"]).ok().stdout;
+    assert!(checked.ends_with("5 sources checked\n"), "{checked}");
+    assert!(
+        checked.contains("unreachable (HTTP 500): https://www.gov.uk/broken"),
+        "{checked}"
+    );
+    assert!(
+        checked.contains(
+            "not checked (no provider for this address): https://www.legislation.gov.uk/"
+        ),
+        "{checked}"
+    );
+    {
+        let seen = api.seen.lock().unwrap();
+        assert_eq!(seen.len(), 4, "one request per gov.uk source: {seen:?}");
+        assert!(
+            seen.iter()
+                .all(|(_, since, agent)| since.is_none() && agent.starts_with("chapterhouse/"))
+        );
+    }
+    let now = states(&ws);
+    assert_eq!(state(&now, "a", WT), "changed");
+    assert_eq!(
+        now[&("a".into(), WT.into())]["notes"][0],
+        "2026-02-15: Chapter 3 revised."
+    );
+    assert_eq!(
+        now[&("a".into(), WT.into())]["updated_at"],
+        "2026-02-15T10:00:00+00:00"
+    );
+    assert_eq!(state(&now, "e", WT), "changed");
+    assert_eq!(state(&now, "a", KCSIE), "unchanged");
+    assert_eq!(state(&now, "b", "/broken"), "unreachable");
+    assert_eq!(state(&now, "c", "/malformed"), "unreachable");
+
+    // Asked again: WT is not modified (asked with If-Modified-Since), KCSIE fails now.
+    api.answer(KCSIE, 503, &[], "");
+    ws.run(&["sources", "check"]).ok();
+    let since: Vec<Option<String>> = api.seen.lock().unwrap()[4..]
+        .iter()
+        .filter(|(p, ..)| p.ends_with(WT))
+        .map(|(_, s, _)| s.clone())
+        .collect();
+    assert_eq!(since, [Some("Sun, 15 Feb 2026 10:00:00 GMT".to_owned())]);
+    let again = states(&ws);
+    assert_eq!(
+        state(&again, "a", WT),
+        "changed",
+        "a 304 keeps what was seen"
+    );
+    assert_eq!(state(&again, "a", KCSIE), "unreachable");
+    // A malformed answer never clears a flag.
+    api.answer(WT, 200, &[], "{\"public_updated_at\": 7}");
+    ws.run(&["sources", "check"]).ok();
+    assert_eq!(state(&states(&ws), "a", WT), "changed");
+    api.answer(WT, 200, &[], &page("2026-02-15T10:00:00Z", &[]));
+    ws.run(&["sources", "check"]).ok();
+
+    // Alpha is revised and released: its flag goes; Epsilon's stays until reviewed.
+    set_clock(&ws, "2026-03-03T09:00:00Z");
+    let s2 = snapshot("s2", " Updated in line with the revised Working Together.");
+    ws.import(&s2, "r2", "2026-03-03").ok();
+    let revised = states(&ws);
+    assert_eq!(state(&revised, "a", WT), "unchanged");
+    assert_eq!(state(&revised, "e", WT), "changed");
+    let url = format!("https://www.gov.uk{WT}");
+    ws.run(&[
+        "sources",
+        "reviewed",
+        "--manual",
+        "m",
+        "--chapter",
+        "e",
+        "--url",
+        &url,
+        "--by",
+        "Sam Editor",
+    ])
+    .ok();
+    let reviewed = states(&ws);
+    assert_eq!(state(&reviewed, "e", WT), "unchanged");
+    assert_eq!(
+        reviewed[&("e".into(), WT.into())]["reviewed_by"],
+        "Sam Editor"
+    );
+    ws.run(&[
+        "sources",
+        "reviewed",
+        "--manual",
+        "m",
+        "--chapter",
+        "e",
+        "--url",
+        "https://www.gov.uk/other",
+        "--by",
+        "Sam",
+    ])
+    .refused("does not list the source");
+    ws.run(&[
+        "sources",
+        "reviewed",
+        "--manual",
+        "m",
+        "--chapter",
+        "zz",
+        "--url",
+        &url,
+        "--by",
+        "Sam",
+    ])
+    .refused("does not list the source");
+    ws.run(&[
+        "sources",
+        "reviewed",
+        "--manual",
+        "m",
+        "--chapter",
+        "e",
+        "--url",
+        &url,
+        "--by",
+        " ",
+    ])
+    .refused("say who reviewed");
+}
