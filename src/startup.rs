@@ -77,7 +77,8 @@ pub async fn serve(config: Config, listen: &str) -> anyhow::Result<()> {
         tracing::info!(addr = %listener.local_addr()?, "metrics listening");
         tokio::spawn(crate::web::serve_metrics(listener, state.clone()));
     }
-    let scheduler = if app.config().digest.enabled || app.config().reviews.enabled {
+    let jobs = &app.config();
+    let scheduler = if jobs.digest.enabled || jobs.reviews.enabled || jobs.sources.enabled {
         Some(crate::digest::schedule::start(app.clone(), mailer).await?)
     } else {
         None

@@ -38,6 +38,9 @@ pub struct SourceCheck {
     pub last_modified: Option<String>,
 }
 
+/// Who marked a source reviewed, and when (RFC 3339).
+pub type Marked = (String, String);
+
 impl Db {
     /// Records what a request for `url` gave.
     pub fn record_source_check(&self, url: &str, answer: &SourceAnswer) -> Result<(), DbError> {
@@ -121,7 +124,7 @@ impl Db {
     pub fn source_reviews(
         &self,
         manual: &str,
-    ) -> Result<HashMap<(String, String), (String, String)>, DbError> {
+    ) -> Result<HashMap<(String, String), Marked>, DbError> {
         let rows: Vec<(String, String, String, String)> = self
             .conn()?
             .query_map(

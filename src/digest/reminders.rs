@@ -1,6 +1,7 @@
 //! The weekly review reminder (`reviews.schedule`): each chapter owner hears of their
-//! chapters overdue or due for review within 30 days, and the editors of such chapters
-//! without an owner; nobody hears anything when nothing is due. One message per address
+//! chapters overdue or due for review within 30 days, or whose national guidance changed
+//! since, and the editors of such chapters without an owner; nobody hears anything when
+//! nothing is due. One message per address
 //! per week, across restarts: the week's rows are planned in the database before anything
 //! is sent, and each is marked when its message has gone.
 
@@ -41,13 +42,30 @@ fn due_by_address(app: &Chapterhouse) -> Result<BTreeMap<String, Vec<Due>>, Dige
     for manual in app.store().manuals().map_err(crate::app::AppError::from)? {
         let report = app.reviews(&manual)?;
         for chapter in &report.chapters {
-            let due = match (chapter.state, chapter.review_due) {
+            let mut why = Vec::new();
+            match (chapter.state, chapter.review_due) {
                 (ReviewState::Overdue, Some(day)) => {
-                    format!("overdue since {}", day.format("%-d %B %Y"))
+                    why.push(format!("overdue since {}", day.format("%-d %B %Y")));
                 }
-                (ReviewState::Due, Some(day)) => format!("due by {}", day.format("%-d %B %Y")),
-                _ => continue,
-            };
+                (ReviewState::Due, Some(day)) => {
+                    why.push(format!("due by {}", day.format("%-d %B %Y")))
+                }
+                _ => {}
+            }
+            for source in chapter.sources.iter().filter(|s| s.state == "changed") {
+                let when = source
+                    .updated_at
+                    .as_deref()
+                    .map_or("", |u| u.get(..10).unwrap_or(u));
+                why.push(format!(
+                    "national guidance changed on {when}: {}",
+                    source.url
+                ));
+            }
+            if why.is_empty() {
+                continue;
+            }
+            let due = why.join("; ");
             let item = Due {
                 manual: report.manual.clone(),
                 manual_title: report.title.clone(),

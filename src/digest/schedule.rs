@@ -177,6 +177,24 @@ pub async fn start(app: Arc<Chapterhouse>, mailer: Arc<Mailer>) -> anyhow::Resul
             )?)
             .await?;
     }
+    if runner.app.config().sources.enabled {
+        let app = runner.app.clone();
+        scheduler
+            .add(Job::new_async_tz(
+                runner.app.config().sources.schedule.trim(),
+                schedule.zone,
+                move |_, _| {
+                    let app = app.clone();
+                    Box::pin(async move {
+                        match crate::sources::check_all(&app).await {
+                            Ok(checked) => tracing::info!(sources = checked.len(), "national guidance checked"),
+                            Err(e) => tracing::error!(error = %e, "checking national guidance failed; tried again tomorrow"),
+                        }
+                    })
+                },
+            )?)
+            .await?;
+    }
     scheduler.start().await?;
 
     // What was due while the server was down.

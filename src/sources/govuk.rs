@@ -63,7 +63,7 @@ pub fn read_page(body: &[u8]) -> Result<(String, Vec<String>), String> {
             (!note.is_empty()).then_some((at, note.chars().take(500).collect()))
         })
         .collect();
-    changes.sort_by(|a, b| b.0.cmp(&a.0));
+    changes.sort_by_key(|c| std::cmp::Reverse(c.0));
     let notes = changes
         .into_iter()
         .take(NOTES_KEPT)

@@ -168,7 +168,7 @@ fn at_the_connection_limit_idle_connections_make_room_for_a_request_at_once() {
         "header_timeout_secs = 300\nidle_timeout_secs = 300\nrequest_timeout_secs = 300\nmax_connections = 8\n",
     );
     let mut idle: Vec<TcpStream> = (0..12).map(|_| connect(&s)).collect();
-    let client = reqwest::blocking::Client::builder()
+    let client = crate::support::client_builder()
         .timeout(PATIENCE)
         .build()
         .unwrap();
@@ -189,7 +189,7 @@ fn at_the_connection_limit_idle_connections_make_room_for_a_request_at_once() {
 fn healthz_answers_while_hundreds_of_idle_sockets_are_open() {
     let s = server("header_timeout_secs = 300\nidle_timeout_secs = 300\nmax_connections = 64\n");
     let _idle: Vec<TcpStream> = (0..500).map(|_| connect(&s)).collect();
-    let client = reqwest::blocking::Client::builder()
+    let client = crate::support::client_builder()
         .timeout(PATIENCE)
         .build()
         .unwrap();

@@ -219,7 +219,10 @@ fn the_dashboard_shows_each_group_with_owners_and_links_to_the_forms() {
     assert!(at("Without a review date (1)") < at("Delta"));
     assert!(body.contains("href=\"/edit/manuals/m/chapters/a\""));
     assert!(body.contains("lead@example.org") && body.contains("1 February 2026"));
-    assert!(body.contains(&format!("{GUIDANCE}</a> (unchecked)")));
+    assert!(
+        body.contains(&format!("{GUIDANCE}</a>\n          (not checked yet)")),
+        "{body}"
+    );
     assert!(
         desk.get("/edit/manuals/m")
             .body
@@ -253,6 +256,7 @@ fn owners_hear_weekly_of_what_is_due_and_editors_of_what_has_no_owner() {
     use crate::support::{Faults, Sink};
     let sink = Sink::start(Faults::NONE);
     let ws = Workspace::new();
+    ws.enable_reminders();
     let mut config = std::fs::read_to_string(&ws.config).unwrap();
     config.push_str(&sink.config());
     std::fs::write(&ws.config, config).unwrap();

@@ -3,97 +3,9 @@
 //! reaches the internet.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
+use crate::support::content_api::Api;
 use crate::support::{Workspace, body};
-
-/// What the stand-in API answers for a path: status, extra headers, body.
-type Answer = (u16, Vec<(String, String)>, String);
-
-/// The stand-in Content API: answers from a table that tests change as they go, and
-/// keeps every request's path, `If-Modified-Since` and `User-Agent`.
-struct Api {
-    port: u16,
-    answers: Arc<Mutex<HashMap<String, Answer>>>,
-    seen: Arc<Mutex<Vec<(String, Option<String>, String)>>>,
-}
-
-impl Api {
-    fn start() -> Api {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-        let seen: Arc<Mutex<Vec<(String, Option<String>, String)>>> = Arc::default();
-        let (table, log) = (answers.clone(), seen.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap_or(0);
-                let path = line.split(' ').nth(1).unwrap_or("").to_owned();
-                let (mut since, mut agent) = (None, String::new());
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-                        break;
-                    }
-                    let (name, value) = header.split_once(':').unwrap_or(("", ""));
-                    match name.to_ascii_lowercase().as_str() {
-                        "if-modified-since" => since = Some(value.trim().to_owned()),
-                        "user-agent" => agent = value.trim().to_owned(),
-                        _ => {}
-                    }
-                }
-                log.lock()
-                    .unwrap()
-                    .push((path.clone(), since.clone(), agent));
-                let (status, headers, body) = table
-                    .lock()
-                    .unwrap()
-                    .get(&path)
-                    .cloned()
-                    .unwrap_or((404, vec![], "{}".into()));
-                let status = if since.is_some() && headers.iter().any(|(n, _)| n == "x-answer-304")
-                {
-                    304
-                } else {
-                    status
-                };
-                let mut out = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                );
-                for (name, value) in headers.iter().filter(|(n, _)| !n.starts_with("x-")) {
-                    out.push_str(&format!("{name}: {value}\r\n"));
-                }
-                let body = if status == 304 { String::new() } else { body };
-                out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-                let _ = stream.write_all(out.as_bytes());
-            }
-        });
-        Api {
-            port,
-            answers,
-            seen,
-        }
-    }
-
-    fn answer(&self, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
-        self.answers.lock().unwrap().insert(
-            format!("/api/content{path}"),
-            (
-                status,
-                headers
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_string()))
-                    .collect(),
-                body.to_owned(),
-            ),
-        );
-    }
-}
 
 const WT: &str = "/government/publications/working-together-to-safeguard-children--2";
 const KCSIE: &str = "/government/publications/keeping-children-safe-in-education--2";
@@ -337,4 +249,89 @@ fn guidance_changed_after_a_chapter_flags_it_until_revised_or_reviewed() {
         " ",
     ])
     .refused("say who reviewed");
+}
+
+#[test]
+fn an_editor_sees_changed_guidance_on_the_dashboard_and_marks_it_reviewed() {
+    use crate::support::Server;
+    use crate::workspace::{Desk, add_editor};
+    let api = Api::start();
+    let ws = Workspace::new();
+    ws.enable_reminders();
+    let mut config = std::fs::read_to_string(&ws.config).unwrap();
+    config.push_str(&format!(
+        "\n[sources]\ngovuk_api = \"http://127.0.0.1:{}/api/content\"\nenabled = false\n",
+        api.port
+    ));
+    std::fs::write(&ws.config, config).unwrap();
+    set_clock(&ws, "2026-01-10T09:00:00Z");
+    let text = chapter("Epsilon", &[WT], "");
+    let s1 = ws.snapshot("s1", &[("e.md", &text)]);
+    ws.import(&s1, "r1", "2026-01-10").ok();
+    api.answer(
+        WT,
+        200,
+        &[],
+        &page(
+            "2026-02-15T10:00:00Z",
+            &[("2026-02-15T10:00:00Z", "Chapter 3 revised.")],
+        ),
+    );
+    set_clock(&ws, "2026-03-02T09:00:00Z");
+    ws.run(&["sources", "check"]).ok();
+    let (_, link) = add_editor(&ws, "Sam", "editor");
+    let server = Server::start(ws);
+    // Monday after 08:00: the weekly reminder goes to the editors (the chapter has no
+    // owner), naming the guidance that changed.
+    let mail = crate::workspace::outbox(&server.ws, 1);
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mail[0].contains("To: sam@example.org"), "{}", mail[0]);
+    assert!(
+        mail[0].contains("national guidance changed on 2026-02-15"),
+        "{}",
+        mail[0]
+    );
+    let desk = Desk::sign_in(&server, &link);
+    let page = desk.get("/edit/manuals/m/reviews").body;
+    assert!(page.contains("National guidance changed"), "{page}");
+    assert!(page.contains("2026-02-15: Chapter 3 revised."), "{page}");
+    assert!(page.contains("Reviewed: no change needed"), "{page}");
+
+    let url = format!("https://www.gov.uk{WT}");
+    let forged = server.send(
+        "POST",
+        "/edit/manuals/m/reviews",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        format!("chapter=e&url={url}&csrf=nope"),
+    );
+    assert!(matches!(forged.status, 401 | 403), "{}", forged.status);
+    let csrf = desk.csrf();
+    let wrong = desk.post(
+        "/edit/manuals/m/reviews",
+        &[
+            ("csrf", &csrf),
+            ("chapter", "e"),
+            ("url", "https://www.gov.uk/other"),
+        ],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let done = desk.post(
+        "/edit/manuals/m/reviews",
+        &[
+            ("csrf", &csrf),
+            ("chapter", "e"),
+            ("url", &url),
+            ("action", "reviewed"),
+        ],
+    );
+    assert_eq!(
+        (done.status, done.header("location")),
+        (303, "/edit/manuals/m/reviews")
+    );
+    let page = desk.get("/edit/manuals/m/reviews").body;
+    assert!(!page.contains("National guidance changed"), "{page}");
+    assert!(
+        page.contains("reviewed by Sam &#60;sam@example.org&#62;"),
+        "{page}"
+    );
 }

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use chapterhouse::store::Store;
 use tempfile::TempDir;
 
+pub mod content_api;
 #[path = "../support/postgres.rs"]
 pub mod postgres;
 mod smtp;
@@ -69,7 +70,15 @@ impl Run {
     }
 }
 
+const REMINDERS_OFF: &str = "[reviews]\nenabled = false\n";
+
 impl Workspace {
+    /// Lets `serve` send the weekly review reminder.
+    pub fn enable_reminders(&self) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        std::fs::write(&self.config, text.replace(REMINDERS_OFF, "")).unwrap();
+    }
+
     /// An empty workspace whose config leaves the sample out.
     pub fn new() -> Workspace {
         Workspace::with_config("[data]\nseed_sample = false\n")
@@ -96,7 +105,9 @@ impl Workspace {
     fn with_config(text: &str) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, text).unwrap();
+        // The weekly review reminder would mail the editors of any test whose chapters
+        // are due; the tests of the reminder turn it on (`enable_reminders`).
+        std::fs::write(&config, format!("{REMINDERS_OFF}\n{text}")).unwrap();
         let data = dir.path().join("data");
         Workspace { dir, config, data }
     }
@@ -188,6 +199,13 @@ pub fn body(extra: &str) -> String {
     )
 }
 
+/// An HTTP client's builder. TLS (unused against 127.0.0.1, but built into every client)
+/// goes through the ring provider, as chapterhouse's own client does.
+pub fn client_builder() -> reqwest::blocking::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+}
+
 /// Starts `chapterhouse serve` on a free port over `ws` (logging at `log`), waits for the
 /// line that says where; the process, its address and a client that follows no redirects.
 pub fn spawn_server(ws: &Workspace, log: &str) -> (Child, String, reqwest::blocking::Client) {
@@ -211,7 +229,7 @@ pub fn spawn_server(ws: &Workspace, log: &str) -> (Child, String, reqwest::block
         .strip_prefix("chapterhouse listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    let client = reqwest::blocking::Client::builder()
+    let client = client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -300,7 +318,7 @@ impl Server {
         body: impl Into<reqwest::blocking::Body>,
     ) -> Result<Answer, reqwest::Error> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let client = reqwest::blocking::Client::builder()
+        let client = client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)
             .build()

@@ -41,7 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/edit", get(overview::manuals))
         .route("/edit/manuals/{manual}", get(overview::manual))
         .route("/edit/manuals/{manual}/activity", get(overview::activity))
-        .route("/edit/manuals/{manual}/reviews", get(reviews::page))
+        .route(
+            "/edit/manuals/{manual}/reviews",
+            get(reviews::page).post(reviews::mark_reviewed),
+        )
         .route(
             "/edit/manuals/{manual}/chapters/new",
             get(chapters::new_form).post(chapters::create),

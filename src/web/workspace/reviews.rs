@@ -3,14 +3,16 @@
 //! owner and sources (the page of `chapterhouse reviews`).
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::overview::signed_page;
-use super::{Desk, html, manual_id};
+use super::{Desk, html, manual_id, posting, see_other, work};
 use crate::app::{ReviewState, SourceReview};
 use crate::web::AppState;
+use crate::web::error::PageError;
 use crate::web::site::Site;
 
 struct ReviewRow {
@@ -32,6 +34,7 @@ struct Group {
 struct ReviewsPage {
     site: Site,
     desk: Desk,
+    csrf: String,
     manual: String,
     title: String,
     today: String,
@@ -76,6 +79,7 @@ pub async fn page(
         .collect();
         let page = ReviewsPage {
             site: Site::plain(),
+            csrf: session.csrf.clone(),
             desk: Desk::of(&session),
             manual: manual.to_string(),
             title,
@@ -83,6 +87,35 @@ pub async fn page(
             groups,
         };
         Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+/// `POST /edit/manuals/{manual}/reviews` (`chapter`, `url`, `csrf`): the signed-in editor
+/// marks a source of a chapter "reviewed: no change needed"; 303 back to the page.
+pub async fn mark_reviewed(
+    State(state): State<AppState>,
+    Path(manual): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (session, fields, manual) = match posting(&state, &headers, &body, &manual).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let chapter = fields.get("chapter").trim().to_owned();
+    let url = fields.get("url").trim().to_owned();
+    let by = format!("{} <{}>", session.editor.name, session.editor.email);
+    work(&state, move |app| {
+        match app.mark_source_reviewed(&manual, &chapter, &url, &by) {
+            Ok(()) => Ok(see_other(&format!("/edit/manuals/{manual}/reviews"))),
+            Err(crate::app::AppError::Refused(reason)) => Ok(super::refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not recorded",
+                &reason,
+            )),
+            Err(e) => Err(PageError::from(e)),
+        }
     })
     .await
 }
