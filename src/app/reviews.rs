@@ -182,6 +182,18 @@ impl Chapterhouse {
             .collect())
     }
 
+    /// Every distinct source the chapters of every manual's draft list.
+    pub fn draft_sources(&self) -> Result<std::collections::BTreeSet<String>, AppError> {
+        let mut sources = std::collections::BTreeSet::new();
+        for manual in self.store.manuals()? {
+            let head = self.draft_head(&manual)?;
+            for entry in &self.contents_at_revision(&manual, &head)?.entries {
+                sources.extend(entry.sources.iter().cloned());
+            }
+        }
+        Ok(sources)
+    }
+
     /// Records that `by` reviewed source `url` of chapter `chapter` and found no change
     /// needed. Refused unless the draft's chapter lists that source.
     pub fn mark_source_reviewed(

@@ -169,6 +169,13 @@ pub fn plain_text(body: &str) -> PlainText {
     out
 }
 
+/// Text escaped for HTML (pages and emails that are not written through a template).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use chrono::Datelike;
 
 use super::{DigestError, Report};
 use crate::app::{Chapterhouse, ReviewState};
+use crate::content::markdown::escape_html as escape;
 use crate::mail::{Letter, Mailer};
 
 /// One chapter an address is reminded of.
@@ -83,12 +84,6 @@ fn due_by_address(app: &Chapterhouse) -> Result<BTreeMap<String, Vec<Due>>, Dige
         }
     }
     Ok(by_address)
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String");
-    out
 }
 
 /// The reminder to one address.

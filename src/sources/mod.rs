@@ -8,7 +8,6 @@
 
 mod govuk;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,13 +84,7 @@ pub async fn check_all(app: &Arc<Chapterhouse>) -> Result<Vec<Checked>, AppError
     let checker = Checker::new(app.config())?;
     let (sources, known) = app
         .blocking(|app| -> Result<_, AppError> {
-            let mut sources = BTreeSet::new();
-            for manual in app.store().manuals()? {
-                for chapter in app.reviews(&manual)?.chapters {
-                    sources.extend(chapter.sources.into_iter().map(|s| s.url));
-                }
-            }
-            Ok((sources, app.db()?.source_checks()?))
+            Ok((app.draft_sources()?, app.db()?.source_checks()?))
         })
         .await
         .map_err(|e| AppError::Config(format!("the sources task failed: {e}")))??;

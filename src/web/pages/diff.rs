@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{ReleaseView, manual_id, run_page};
+use crate::content::markdown::escape_html as escape;
 use crate::diff::chapter::{Part, SectionStatus, section_diffs};
 use crate::store::Release;
 use crate::web::AppState;
@@ -49,13 +50,6 @@ struct DiffPage {
     to: ReleaseView,
     summary: Option<String>,
     sections: Vec<DiffSection>,
-}
-
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String");
-    out
 }
 
 /// A section's words as HTML, added ones in `<ins>` and removed ones in `<del>`.

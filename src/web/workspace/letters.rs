@@ -1,15 +1,10 @@
 //! The workspace's emails: a sign-in link, and a request to review a proposed release.
 //! They go through the mailer like every other email (the outbox without SMTP).
 
+use crate::content::markdown::escape_html as escape;
 use crate::db::{Editor, Proposal};
 use crate::mail::Letter;
 use crate::tokens::{hex, random_bytes};
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String");
-    out
-}
 
 /// A letter id no other letter has (the outbox names files by it).
 fn letter_id(kind: &str, editor: &Editor) -> String {

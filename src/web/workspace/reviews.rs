@@ -12,7 +12,6 @@ use super::overview::signed_page;
 use super::{Desk, html, manual_id, posting, see_other, work};
 use crate::app::{ReviewState, SourceReview};
 use crate::web::AppState;
-use crate::web::error::PageError;
 use crate::web::site::Site;
 
 struct ReviewRow {
@@ -107,15 +106,9 @@ pub async fn mark_reviewed(
     let url = fields.get("url").trim().to_owned();
     let by = format!("{} <{}>", session.editor.name, session.editor.email);
     work(&state, move |app| {
-        match app.mark_source_reviewed(&manual, &chapter, &url, &by) {
-            Ok(()) => Ok(see_other(&format!("/edit/manuals/{manual}/reviews"))),
-            Err(crate::app::AppError::Refused(reason)) => Ok(super::refusal(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Not recorded",
-                &reason,
-            )),
-            Err(e) => Err(PageError::from(e)),
-        }
+        // A source the chapter does not list is refused with 422, as any refusal is.
+        app.mark_source_reviewed(&manual, &chapter, &url, &by)?;
+        Ok(see_other(&format!("/edit/manuals/{manual}/reviews")))
     })
     .await
 }
