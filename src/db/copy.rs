@@ -183,7 +183,9 @@ mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::db::testing::{postgres_url, scratch};
-    use crate::db::{Frequency, NewEditor, NewProposal, NewSubscriber, Role, SigninRequest};
+    use crate::db::{
+        DeliveryState, Frequency, NewEditor, NewProposal, NewSubscriber, Role, SigninRequest,
+    };
 
     fn clock() -> Clock {
         Clock::starting_at(
@@ -237,6 +239,22 @@ mod tests {
         let token = db.subscriber_token(&gone).unwrap();
         assert!(db.unsubscribe(token.as_str()).unwrap());
         db.plan_deliveries("2026-02", &ids).unwrap();
+        let first = db.deliveries("2026-02").unwrap().remove(0);
+        let release = crate::db::SentRelease {
+            manual: "children".into(),
+            release: "2026-02".into(),
+        };
+        let carried = [(first.subscriber_id, vec![release])].into();
+        db.record_deliveries(&[(first, DeliveryState::Sent, None)], &carried)
+            .unwrap();
+        let change = crate::db::Change {
+            manual: "children",
+            release: "2026-02",
+            chapter: "lado",
+        };
+        let a = db.subscriber_by_email("a@example.org").unwrap().unwrap();
+        let read = db.subscriber_token_key().unwrap().read_token(&a, &change);
+        db.acknowledge(read.as_str(), &change).unwrap();
         db.finish_period("2026-01").unwrap();
         db.plan_reminders("2026-W10", &["pat@example.org".to_owned()])
             .unwrap();

@@ -21,6 +21,8 @@ pub const TABLES: &[&str] = &[
     "review_reminders",
     "source_checks",
     "source_reviews",
+    "sent_releases",
+    "acknowledgements",
 ];
 
 /// The tables whose `id` the database gives (an identity on PostgreSQL).
@@ -177,6 +179,26 @@ pub const SQLITE: &[&str] = &[
         reviewed_at   TEXT NOT NULL,
         PRIMARY KEY (manual, chapter, url)
     );",
+    // 8: which releases each subscriber was sent (a digest or an immediate notice that
+    // carried the release's notice), and the changes they confirmed they have read.
+    "CREATE TABLE sent_releases (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        manual        TEXT NOT NULL,
+        release_name  TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        sent_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, manual, release_name)
+    );
+    CREATE INDEX sent_releases_by_release ON sent_releases (manual, release_name);
+    CREATE TABLE acknowledgements (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        manual        TEXT NOT NULL,
+        release_name  TEXT NOT NULL,
+        chapter       TEXT NOT NULL,
+        read_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, manual, release_name, chapter)
+    );
+    CREATE INDEX acknowledgements_by_release ON acknowledgements (manual, release_name);",
 ];
 
 /// PostgreSQL's schema, step for step the same as [`SQLITE`]: the same tables, columns
@@ -321,4 +343,23 @@ pub const POSTGRES: &[&str] = &[
         reviewed_at   TEXT NOT NULL,
         PRIMARY KEY (manual, chapter, url)
     );",
+    // 8
+    "CREATE TABLE sent_releases (
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        manual        TEXT NOT NULL,
+        release_name  TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        sent_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, manual, release_name)
+    );
+    CREATE INDEX sent_releases_by_release ON sent_releases (manual, release_name);
+    CREATE TABLE acknowledgements (
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+        manual        TEXT NOT NULL,
+        release_name  TEXT NOT NULL,
+        chapter       TEXT NOT NULL,
+        read_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, manual, release_name, chapter)
+    );
+    CREATE INDEX acknowledgements_by_release ON acknowledgements (manual, release_name);",
 ];

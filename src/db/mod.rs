@@ -32,8 +32,9 @@ pub use sessions::{
 };
 pub use sources::{SourceAnswer, SourceCheck};
 pub use subscribers::{
-    CONFIRMATION_LIFETIME, Claim, Delivery, DeliveryState, Frequency, LetterError, NewSubscriber,
-    Subscribed, Subscriber, SubscriberError, TokenKey, normalise_address, subscription_letter,
+    CONFIRMATION_LIFETIME, Change, Claim, Delivery, DeliveryState, Frequency, LetterError,
+    NewSubscriber, ReadCounts, ReadEvidence, Reading, SentRelease, Subscribed, Subscriber,
+    SubscriberError, TokenKey, normalise_address, subscription_letter,
 };
 
 use std::path::Path;

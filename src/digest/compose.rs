@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::content::ManualId;
-use crate::db::{Subscriber, TokenKey};
+use crate::db::{Change, SentRelease, Subscriber, TokenKey};
 use crate::mail::{Letter, two_parts};
 use crate::notice::{Entry, Links, Notice};
 use crate::tokens::Token;
@@ -19,6 +19,8 @@ struct NoticeView {
     /// For a notice too long to list (a big manual's first release): its counts.
     brief: Option<String>,
     url: String,
+    manual: String,
+    release: String,
 }
 
 impl NoticeView {
@@ -38,6 +40,8 @@ impl NoticeView {
             },
             brief: notice.is_long().then(|| format!("{}.", notice.counts())),
             url: links.release(&notice.manual, &notice.to.name),
+            manual: notice.manual.to_string(),
+            release: notice.to.name.to_string(),
         }
     }
 }
@@ -51,6 +55,29 @@ struct DigestParts<'a> {
     following: &'a str,
     manage_url: &'a str,
     unsubscribe_url: &'a str,
+    subscriber: &'a Subscriber,
+    token_key: &'a TokenKey,
+    links: &'a Links,
+}
+
+impl DigestParts<'_> {
+    /// The subscriber's "I have read this change" link for a chapter of a notice: signed
+    /// for them, the chapter and the release; it opens a page with one button.
+    fn read_url(&self, notice: &NoticeView, entry: &Entry) -> String {
+        let change = Change {
+            manual: &notice.manual,
+            release: &notice.release,
+            chapter: entry.id.as_str(),
+        };
+        let token = self.token_key.read_token(self.subscriber, &change);
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("manual", change.manual)
+            .append_pair("release", change.release)
+            .append_pair("chapter", change.chapter)
+            .append_pair("token", token.as_str())
+            .finish();
+        self.links.page(&format!("/acknowledge?{query}"))
+    }
 }
 
 two_parts!(DigestParts, "email/digest.txt", "email/digest.html");
@@ -89,6 +116,7 @@ pub struct Plan {
     bundles: Vec<Bundle>,
     pub recipients: Vec<Recipient>,
     links: Links,
+    token_key: TokenKey,
 }
 
 impl fmt::Debug for Plan {
@@ -171,6 +199,7 @@ pub fn compose(
         bundles,
         recipients,
         links,
+        token_key: token_key.clone(),
     }
 }
 
@@ -192,6 +221,9 @@ impl Plan {
             following: &bundle.following,
             manage_url: &manage_url,
             unsubscribe_url: &unsubscribe_url,
+            subscriber: &recipient.subscriber,
+            token_key: &self.token_key,
+            links: &self.links,
         }
         .parts()?;
         Ok(Letter {
@@ -202,6 +234,19 @@ impl Plan {
             id: message_id(&self.key, recipient.subscriber.id),
             unsubscribe: Some(unsubscribe_url),
         })
+    }
+
+    /// The releases a recipient's message carries, for the ledger's record of what was
+    /// sent to whom.
+    pub fn carried(&self, recipient: &Recipient) -> Vec<SentRelease> {
+        self.bundles[recipient.bundle]
+            .notices
+            .iter()
+            .map(|n| SentRelease {
+                manual: n.manual.clone(),
+                release: n.release.clone(),
+            })
+            .collect()
     }
 
     /// "who would get what", for `digest --dry-run`.

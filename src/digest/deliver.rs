@@ -12,7 +12,7 @@ use super::claimer::Claimer;
 use super::compose::{Plan, Recipient};
 use super::{DigestError, Report};
 use crate::config::Config;
-use crate::db::{Db, Delivery, DeliveryState, SubscriberError};
+use crate::db::{Db, Delivery, DeliveryState, SentRelease, SubscriberError};
 use crate::mail::{Letter, Mailer, SendError};
 
 /// How a run retries a message that fails transiently, and how long its claims last.
@@ -114,7 +114,12 @@ pub async fn deliver(
         tried.extend(claimed.iter().map(|d| d.id));
         let outcome =
             send_batch(plan, &by_subscriber, &claimed, mailer, retry, &mut report).await?;
-        ledger(db, move |db| db.record_deliveries(&outcome)).await?;
+        let carried: HashMap<i64, Vec<SentRelease>> = outcome
+            .iter()
+            .filter_map(|(d, _, _)| by_subscriber.get(&d.subscriber_id))
+            .map(|r| (r.subscriber.id, plan.carried(r)))
+            .collect();
+        ledger(db, move |db| db.record_deliveries(&outcome, &carried)).await?;
     }
     let key = plan.key.clone();
     ledger(db, move |db| {

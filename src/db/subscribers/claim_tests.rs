@@ -69,7 +69,7 @@ fn two_runs_claim_different_rows_and_settled_rows_are_never_claimed(engine: Engi
         (a[1].clone(), DeliveryState::Failed, Some("550".to_owned())),
         (a[2].clone(), DeliveryState::Pending, Some("421".to_owned())),
     ];
-    db.record_deliveries(&updates).unwrap();
+    db.record_deliveries(&updates, &Default::default()).unwrap();
     let claimers: Vec<String> = db
         .live_claims("2024-04", "host/3/c")
         .unwrap()

@@ -4,7 +4,10 @@
 
 use crate::db::engine::{AssertSqlSafe, Conn, OptionalExtension, Row, SqlResult, args};
 
+use std::collections::HashMap;
+
 use super::super::Db;
+use super::reads::{SentRelease, record_sent};
 use super::{FLAG_AFTER_FAILURES, SubscriberError};
 
 /// A delivery's place in the ledger.
@@ -116,10 +119,12 @@ impl Db {
     }
 
     /// Records several deliveries' new states in one transaction (durable when it returns),
-    /// with the same rules as [`Db::record_delivery`].
+    /// with the same rules as [`Db::record_delivery`]; for each one sent, the releases its
+    /// message carried (`carried`, by subscriber id) are recorded as sent to them.
     pub fn record_deliveries(
         &self,
         updates: &[(Delivery, DeliveryState, Option<String>)],
+        carried: &HashMap<i64, Vec<SentRelease>>,
     ) -> Result<(), SubscriberError> {
         if updates.is_empty() {
             return Ok(());
@@ -128,6 +133,11 @@ impl Db {
         self.write(|tx| {
             for (delivery, state, error) in updates {
                 record(tx, delivery, *state, error.as_deref(), &now)?;
+                if *state == DeliveryState::Sent
+                    && let Some(releases) = carried.get(&delivery.subscriber_id)
+                {
+                    record_sent(tx, delivery.subscriber_id, &delivery.period, releases, &now)?;
+                }
             }
             Ok(())
         })?;

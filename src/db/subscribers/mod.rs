@@ -13,6 +13,9 @@ mod claims;
 mod confirmations;
 mod ledger;
 mod letters;
+mod reads;
+#[cfg(test)]
+mod reads_tests;
 mod records;
 #[cfg(test)]
 mod tests;
@@ -21,6 +24,7 @@ mod tokens;
 pub use claims::Claim;
 pub use ledger::{Delivery, DeliveryState};
 pub use letters::{LetterError, subscription_letter};
+pub use reads::{Change, ReadCounts, ReadEvidence, Reading, SentRelease};
 pub use tokens::TokenKey;
 
 use std::fmt;

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::db::engine::{OptionalExtension, args};
 
 use super::super::Db;
+use super::reads::Change;
 use super::{Subscriber, SubscriberError};
 use crate::tokens::{Token, hex, hmac_sha256, random_bytes, same};
 
@@ -30,6 +31,44 @@ impl TokenKey {
     /// True when `given` is the signature part of `subscriber`'s token.
     fn signs(&self, subscriber: &Subscriber, given: &str) -> bool {
         same(self.signature(subscriber).as_bytes(), given.as_bytes())
+    }
+
+    /// The token of a subscriber's "I have read this change" link for one change:
+    /// `<id>.<signature>`, the signature covering the subscriber and the change.
+    pub fn read_token(&self, subscriber: &Subscriber, change: &Change<'_>) -> Token {
+        Token::new(format!(
+            "{}.{}",
+            subscriber.id,
+            self.read_signature(subscriber, change)
+        ))
+    }
+
+    /// True when `given` is the signature part of `subscriber`'s read token for `change`.
+    pub(super) fn signs_read(
+        &self,
+        subscriber: &Subscriber,
+        change: &Change<'_>,
+        given: &str,
+    ) -> bool {
+        same(
+            self.read_signature(subscriber, change).as_bytes(),
+            given.as_bytes(),
+        )
+    }
+
+    /// 128 bits of an HMAC of the subscriber (as their manage token is) and the change,
+    /// kept short for the many links of a digest.
+    fn read_signature(&self, subscriber: &Subscriber, change: &Change<'_>) -> String {
+        let what = format!(
+            "read:{}:{}:v{}\n{}\n{}\n{}",
+            subscriber.id,
+            subscriber.created_at,
+            subscriber.token_version,
+            change.manual,
+            change.release,
+            change.chapter
+        );
+        hex(&hmac_sha256(&self.0, what.as_bytes())[..16])
     }
 
     fn signature(&self, subscriber: &Subscriber) -> String {
