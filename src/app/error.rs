@@ -61,3 +61,13 @@ pub enum AppError {
         release: ReleaseName,
     },
 }
+
+impl From<crate::db::SubscriberError> for AppError {
+    fn from(e: crate::db::SubscriberError) -> AppError {
+        use crate::db::SubscriberError;
+        match e {
+            SubscriberError::Db(e) => AppError::Db(e),
+            SubscriberError::Invalid(m) | SubscriberError::Unknown(m) => AppError::Refused(m),
+        }
+    }
+}

@@ -21,6 +21,7 @@ mod mail;
 mod monitoring;
 mod openapi;
 mod pages;
+mod reads;
 mod releases;
 mod replicas;
 mod reviews;

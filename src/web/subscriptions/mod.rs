@@ -26,6 +26,7 @@ use crate::db::{
 use crate::mail::Letter;
 
 mod links;
+mod reads;
 use links::{confirm, gone_link, manage, rotate, unsubscribe, unsubscribe_page};
 
 pub fn routes() -> Router<AppState> {
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/subscriptions/manage", get(manage))
         .route("/subscriptions/rotate", post(rotate))
         .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
+        .route("/acknowledge", get(reads::page).post(reads::record))
 }
 
 pub fn api_routes() -> Router<AppState> {

@@ -12,6 +12,7 @@ mod delete;
 mod form;
 mod letters;
 mod overview;
+mod reads;
 mod release;
 mod reviews;
 mod signin;
@@ -44,6 +45,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/edit/manuals/{manual}/reviews",
             get(reviews::page).post(reviews::mark_reviewed),
+        )
+        .route("/edit/manuals/{manual}/reads", get(reads::list))
+        .route(
+            "/edit/manuals/{manual}/reads/{release}",
+            get(reads::release),
+        )
+        .route(
+            "/edit/manuals/{manual}/reads/{release}/download",
+            get(reads::download),
         )
         .route(
             "/edit/manuals/{manual}/chapters/new",

@@ -1,7 +1,7 @@
 //! axe-core on every page type of the editors' workspace, signed in, over the bundled
 //! sample: the lists, a chapter's form and what its buttons answer (a preview, a refusal, a
 //! conflict), the new-chapter form, the delete confirmation, the release page before and
-//! after a proposal, the activity and reviews pages, and the sign-in page signed out.
+//! after a proposal, the activity, reviews and reads pages, and the sign-in page signed out.
 
 use fantoccini::{Client, Locator};
 
@@ -42,6 +42,8 @@ fn every_editors_page_passes_axe_on_a_desktop_and_a_phone() {
                 "/edit/manuals/children/release",
                 "/edit/manuals/children/activity",
                 "/edit/manuals/children/reviews",
+                "/edit/manuals/children/reads",
+                "/edit/manuals/children/reads/2024-04",
                 "/edit/manuals/children/chapters/no-such-chapter",
             ],
         )

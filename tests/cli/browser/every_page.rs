@@ -1,4 +1,5 @@
-//! axe-core on every page type a practitioner can reach, over the bundled sample.
+//! axe-core on every page type a practitioner can reach, over the bundled sample (and a
+//! digest of it, for the page of a read link).
 
 use super::axe::check_pages;
 use super::driver::Driver;
@@ -29,11 +30,19 @@ fn every_practitioners_page_passes_axe_on_a_desktop_and_a_phone() {
     let Some(driver) = Driver::start() else {
         return;
     };
-    let server = Server::start(Workspace::with_sample());
+    let ws = Workspace::with_sample();
+    // A digest, for the page of its "I have read this change" links.
+    ws.run(&["subscribers", "add", "kids@example.org", "--confirmed"])
+        .ok();
+    ws.run(&["digest", "--period", "2024-04"]).ok();
+    let letters = crate::workspace::outbox(&ws, 1);
+    let (_, read) = crate::reads::read_links(&letters[0]).remove(0);
+    let server = Server::start(ws);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = driver.browser().await;
         check_pages(&client, &server.base, PRACTITIONERS_PAGES).await;
+        check_pages(&client, &server.base, &[&read, "/acknowledge?token=1.0"]).await;
         client.close().await.unwrap();
     });
 }
