@@ -224,6 +224,25 @@ impl Chapterhouse {
             .mark_source_reviewed(manual.as_str(), chapter, url, by)?)
     }
 
+    /// The sources of a draft chapter whose guidance changed since the chapter was last
+    /// revised or the source reviewed (none for a chapter the draft lacks).
+    pub fn changed_sources(
+        &self,
+        manual: &ManualId,
+        chapter: &str,
+    ) -> Result<Vec<SourceReview>, AppError> {
+        Ok(self
+            .reviews(manual)?
+            .chapters
+            .into_iter()
+            .find(|c| c.id == chapter)
+            .map(|c| c.sources)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.state == "changed")
+            .collect())
+    }
+
     /// The review report of a manual's draft, as of today.
     pub fn reviews(&self, manual: &ManualId) -> Result<ReviewReport, AppError> {
         let head = self.draft_head(manual)?;

@@ -296,6 +296,15 @@ fn an_editor_sees_changed_guidance_on_the_dashboard_and_marks_it_reviewed() {
     assert!(page.contains("National guidance changed"), "{page}");
     assert!(page.contains("2026-02-15: Chapter 3 revised."), "{page}");
     assert!(page.contains("Reviewed: no change needed"), "{page}");
+    // The chapter's own page says so too, with the same button.
+    let edit = desk.get("/edit/manuals/m/chapters/e").body;
+    assert!(edit.contains("National guidance changed"), "{edit}");
+    assert!(edit.contains("2026-02-15: Chapter 3 revised."), "{edit}");
+    assert!(edit.contains(r#"name="back" value="chapter""#), "{edit}");
+    assert!(
+        !edit.contains(r#"name="url" value="https://www.gov.uk"#),
+        "the chapter form's url field is its own"
+    );
 
     let url = format!("https://www.gov.uk{WT}");
     let forged = server.send(
@@ -334,4 +343,22 @@ fn an_editor_sees_changed_guidance_on_the_dashboard_and_marks_it_reviewed() {
         page.contains("reviewed by Sam &#60;sam@example.org&#62;"),
         "{page}"
     );
+    let edit = desk.get("/edit/manuals/m/chapters/e").body;
+    assert!(!edit.contains("National guidance changed"), "{edit}");
+    // From the chapter's page, the button leads back to it.
+    let again = desk.post(
+        "/edit/manuals/m/reviews",
+        &[
+            ("csrf", &csrf),
+            ("chapter", "e"),
+            ("source", &url),
+            ("back", "chapter"),
+        ],
+    );
+    assert_eq!(
+        (again.status, again.header("location")),
+        (303, "/edit/manuals/m/chapters/e?reviewed=1")
+    );
+    let edit = desk.get("/edit/manuals/m/chapters/e?reviewed=1").body;
+    assert!(edit.contains("Recorded: the source was reviewed"), "{edit}");
 }

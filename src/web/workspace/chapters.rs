@@ -10,7 +10,9 @@ use axum::response::Response;
 
 use super::form::{ChapterForm, FieldErrors, field_of};
 use super::{Desk, html, posting, see_other, viewing, work};
-use crate::app::{AppError, BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition};
+use crate::app::{
+    AppError, BasedOn, ChapterEdit, Chapterhouse, EditError, Precondition, SourceReview,
+};
 use crate::content::{ChapterKind, ManualId, markdown};
 use crate::db::Session;
 use crate::store::StoreError;
@@ -51,6 +53,9 @@ pub(super) struct ChapterPage {
     /// Against the last release: its name and the sections.
     redline: Option<(String, Vec<DiffSection>)>,
     conflict: Option<Conflict>,
+    /// The chapter's sources whose national guidance changed since it was last revised
+    /// or reviewed.
+    guidance: Vec<SourceReview>,
 }
 
 impl ChapterPage {
@@ -105,6 +110,7 @@ impl ChapterPage {
             preview: None,
             redline: None,
             conflict: None,
+            guidance: Vec::new(),
         })
     }
 
@@ -118,6 +124,7 @@ impl ChapterPage {
         page.heading = format!("Edit: {}", form.title);
         page.action = format!("/edit/manuals/{manual}/chapters/{}", form.id);
         page.is_link = form.is_link();
+        page.guidance = app.changed_sources(manual, &form.id)?;
         page.form = form;
         Ok(page)
     }
@@ -178,6 +185,7 @@ pub async fn edit_form(
         page.notice = match param(&params, "saved") {
             Some("1") => Some("Saved. The change is in the draft; practitioners will see it once the next release is published.".into()),
             Some(_) => Some("Nothing to save: the chapter already read exactly so.".into()),
+            None if param(&params, "reviewed").is_some() => Some("Recorded: the source was reviewed and the chapter needs no change.".into()),
             None => None,
         };
         Ok(page.answer(StatusCode::OK))

@@ -90,8 +90,9 @@ pub async fn page(
     .await
 }
 
-/// `POST /edit/manuals/{manual}/reviews` (`chapter`, `url`, `csrf`): the signed-in editor
-/// marks a source of a chapter "reviewed: no change needed"; 303 back to the page.
+/// `POST /edit/manuals/{manual}/reviews` (`chapter`, `url` or `source`, `csrf`): the signed-in editor
+/// marks a source of a chapter "reviewed: no change needed"; 303 back to the page, or to
+/// the chapter's page when the form came from there (`back=chapter`).
 pub async fn mark_reviewed(
     State(state): State<AppState>,
     Path(manual): Path<String>,
@@ -103,12 +104,21 @@ pub async fn mark_reviewed(
         Err(r) => return r,
     };
     let chapter = fields.get("chapter").trim().to_owned();
-    let url = fields.get("url").trim().to_owned();
+    // The chapter's page names the field `source`, its form having a `url` of its own.
+    let url = match fields.get("url").trim() {
+        "" => fields.get("source").trim().to_owned(),
+        url => url.to_owned(),
+    };
     let by = format!("{} <{}>", session.editor.name, session.editor.email);
+    let to_chapter = fields.get("back") == "chapter";
     work(&state, move |app| {
         // A source the chapter does not list is refused with 422, as any refusal is.
         app.mark_source_reviewed(&manual, &chapter, &url, &by)?;
-        Ok(see_other(&format!("/edit/manuals/{manual}/reviews")))
+        Ok(see_other(&if to_chapter {
+            format!("/edit/manuals/{manual}/chapters/{chapter}?reviewed=1")
+        } else {
+            format!("/edit/manuals/{manual}/reviews")
+        }))
     })
     .await
 }
