@@ -268,6 +268,9 @@ impl Default for ReviewsConfig {
 pub struct SourcesConfig {
     /// The base of the GOV.UK Content API: a gov.uk address's path is asked of it.
     pub govuk_api: String,
+    /// The base of legislation.gov.uk: a legislation address's path and `/data.xml` are
+    /// asked of it.
+    pub legislation_api: String,
     /// When `serve` checks the sources (cron with seconds, in `digest.timezone`).
     pub schedule: String,
     /// Whether `serve` checks them at all.
@@ -280,6 +283,7 @@ impl Default for SourcesConfig {
     fn default() -> Self {
         SourcesConfig {
             govuk_api: "https://www.gov.uk/api/content".into(),
+            legislation_api: "https://www.legislation.gov.uk".into(),
             schedule: "0 30 6 * * *".into(),
             enabled: true,
             timeout_secs: 20,

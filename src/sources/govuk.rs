@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::NOTES_KEPT;
+use super::fetch::fetch;
 use crate::db::SourceAnswer;
 
 /// Longest answer read.
@@ -74,44 +75,24 @@ pub fn read_page(body: &[u8]) -> Result<(String, Vec<String>), String> {
 
 /// Asks the API for one page.
 pub async fn ask(client: &reqwest::Client, api: &str, last_modified: Option<&str>) -> SourceAnswer {
-    let mut request = client
-        .get(api)
-        .header(reqwest::header::ACCEPT, "application/json");
-    if let Some(since) = last_modified {
-        request = request.header(reqwest::header::IF_MODIFIED_SINCE, since);
-    }
-    let response = match request.send().await {
-        Ok(r) => r,
-        Err(e) => return SourceAnswer::Failed(format!("no answer: {e}")),
-    };
-    let status = response.status();
-    if status == reqwest::StatusCode::NOT_MODIFIED {
-        return SourceAnswer::NotModified;
-    }
-    if !status.is_success() {
-        return SourceAnswer::Failed(format!("HTTP {}", status.as_u16()));
-    }
-    let last_modified = response
-        .headers()
-        .get(reqwest::header::LAST_MODIFIED)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    let fetched = match fetch(
+        client,
+        api,
+        "application/json",
+        last_modified,
+        MAX_ANSWER_BYTES,
+        |_| false,
+    )
+    .await
     {
-        return SourceAnswer::Failed("the answer is too large".into());
-    }
-    let body = match response.bytes().await {
-        Ok(b) if b.len() <= MAX_ANSWER_BYTES => b,
-        Ok(_) => return SourceAnswer::Failed("the answer is too large".into()),
-        Err(e) => return SourceAnswer::Failed(format!("the answer broke off: {e}")),
+        Ok(f) => f,
+        Err(answer) => return answer,
     };
-    match read_page(&body) {
+    match read_page(&fetched.body) {
         Ok((updated_at, notes)) => SourceAnswer::Page {
             updated_at,
             notes,
-            last_modified,
+            last_modified: fetched.last_modified,
         },
         Err(reason) => SourceAnswer::Failed(reason),
     }

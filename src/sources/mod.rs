@@ -1,12 +1,16 @@
 //! Asking the publishers of national guidance what changed (`chapterhouse sources check`,
 //! and daily in `serve`): for every distinct gov.uk source of the manuals' drafts, the
 //! GOV.UK Content API (`sources.govuk_api` + the address's path) is asked for the page's
-//! `public_updated_at` and its latest `details.change_history` notes, and the answer is
+//! `public_updated_at` and its latest `details.change_history` notes; for every
+//! legislation.gov.uk source, the item's `data.xml` metadata (`sources.legislation_api` +
+//! the path + `/data.xml`) for the day its revised text last changed. Each answer is
 //! recorded. Requests are polite: one at a time, with a timeout, a `User-Agent` naming
 //! chapterhouse, and `If-Modified-Since` when the API gave a `Last-Modified`. One bad
 //! source never stops the others, and an unusable answer changes no flag.
 
+mod fetch;
 mod govuk;
+mod legislation;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +26,7 @@ pub const NOTES_KEPT: usize = 3;
 pub struct Checker {
     client: reqwest::Client,
     govuk_api: String,
+    legislation_api: String,
 }
 
 /// One source checked, for the command's output.
@@ -67,14 +72,22 @@ impl Checker {
         Ok(Checker {
             client,
             govuk_api: config.sources.govuk_api.trim_end_matches('/').to_owned(),
+            legislation_api: config
+                .sources
+                .legislation_api
+                .trim_end_matches('/')
+                .to_owned(),
         })
     }
 
     /// What the provider of `source` says of it; `None` for an address no provider
     /// covers.
     pub async fn ask(&self, source: &str, last_modified: Option<&str>) -> Option<SourceAnswer> {
-        let api = govuk::api_address(&self.govuk_api, source)?;
-        Some(govuk::ask(&self.client, &api, last_modified).await)
+        if let Some(api) = govuk::api_address(&self.govuk_api, source) {
+            return Some(govuk::ask(&self.client, &api, last_modified).await);
+        }
+        let data = legislation::api_address(&self.legislation_api, source)?;
+        Some(legislation::ask(&self.client, &data, last_modified).await)
     }
 }
 

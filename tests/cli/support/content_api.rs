@@ -1,5 +1,5 @@
-//! A stand-in for the GOV.UK Content API on 127.0.0.1, for the national-guidance tests:
-//! no test reaches the internet.
+//! A stand-in for the GOV.UK Content API (and legislation.gov.uk) on 127.0.0.1, for the
+//! national-guidance tests: no test reaches the internet.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -83,8 +83,13 @@ impl Api {
     /// Answers `status`, `headers` and `body` for the API path of a gov.uk `path`
     /// (a header `x-answer-304` makes it answer 304 to a conditional request).
     pub fn answer(&self, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
+        self.answer_at(&format!("/api/content{path}"), status, headers, body);
+    }
+
+    /// Answers `status`, `headers` and `body` for a request path as it is.
+    pub fn answer_at(&self, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
         self.answers.lock().unwrap().insert(
-            format!("/api/content{path}"),
+            path.to_owned(),
             (
                 status,
                 headers
