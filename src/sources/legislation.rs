@@ -224,10 +224,10 @@ mod tests {
         assert_eq!(title, "Children Act 1989 & more \u{2014} revised");
         // The metadata is enough: the answer may stop after it.
         let end = xml.find("</ukm:Metadata>").unwrap() + "</ukm:Metadata>".len();
-        assert!(metadata_closed(xml[..end].as_bytes()));
-        assert!(!metadata_closed(xml[..end - 1].as_bytes()));
+        assert!(metadata_closed(&xml.as_bytes()[..end]));
+        assert!(!metadata_closed(&xml.as_bytes()[..end - 1]));
         assert!(!metadata_closed(b"<ukm:Metadata>"));
-        assert_eq!(read_metadata(xml[..end].as_bytes()).unwrap().0, updated);
+        assert_eq!(read_metadata(&xml.as_bytes()[..end]).unwrap().0, updated);
         for bad in [
             "not xml at all".to_owned(),
             "{\"json\": true}".to_owned(),
