@@ -1,6 +1,7 @@
 //! The chapter form of the workspace (SPEC §7a): its fields as the browser sends them, and
-//! the chapter file they make. Front matter the form does not show (owner, sources, kind
-//! and any other key) is kept as the file had it.
+//! the chapter file they make. Front matter the form does not show (kind and any other
+//! key) is kept as the file had it, and so are `owner` and `sources` when a form is sent
+//! without those fields (SPEC §7a's clients do not know them).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,11 @@ impl Fields {
             .iter()
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// True when the form has the field at all (perhaps empty).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
     }
 
     /// Every field whose name starts with `prefix`, without it.
@@ -53,6 +59,10 @@ pub struct ChapterForm {
     pub body: String,
     pub base: String,
     pub kind: Option<ChapterKind>,
+    /// The owner's address; `None` when the form did not carry the field (kept as is).
+    pub owner: Option<String>,
+    /// The sources, one address per line; `None` when the form did not carry the field.
+    pub sources: Option<String>,
 }
 
 /// Reasons next to the fields they concern ("" for the form as a whole).
@@ -75,6 +85,10 @@ impl ChapterForm {
                 "chapter" => Some(ChapterKind::Chapter),
                 _ => None,
             },
+            owner: fields
+                .has("owner")
+                .then(|| fields.get("owner").trim().to_owned()),
+            sources: fields.has("sources").then(|| lines(fields.get("sources"))),
         }
     }
 
@@ -93,6 +107,8 @@ impl ChapterForm {
             body: chapter.body.clone(),
             base: base.to_owned(),
             kind: Some(chapter.kind),
+            owner: Some(chapter.owner.clone().unwrap_or_default()),
+            sources: Some(chapter.sources.join("\n")),
         }
     }
 
@@ -107,6 +123,15 @@ impl ChapterForm {
             .map(one_line)
             .filter(|t| !t.is_empty())
             .collect()
+    }
+
+    /// The sources, one per line (or separated by spaces).
+    fn source_list(&self) -> Option<Vec<String>> {
+        self.sources.as_ref().map(|text| {
+            text.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
     }
 
     /// The chapter file the form makes, over the file it edits (`None` for a new chapter).
@@ -182,6 +207,16 @@ impl ChapterForm {
             }
         };
         set("review_due", due);
+        if let Some(owner) = &self.owner {
+            set("owner", (!owner.is_empty()).then(|| owner.clone().into()));
+        }
+        if let Some(sources) = self.source_list() {
+            set(
+                "sources",
+                (!sources.is_empty())
+                    .then(|| toml::Value::Array(sources.into_iter().map(Into::into).collect())),
+            );
+        }
         let front = toml::to_string(&front).unwrap_or_default();
         let mut text = format!("+++\n{front}+++\n{}", self.body);
         if !text.ends_with('\n') {
@@ -212,6 +247,8 @@ pub fn field_of(message: &str) -> &'static str {
         "section",
         "tags",
         "review_due",
+        "owner",
+        "sources",
         "id",
         "kind",
     ] {
@@ -255,6 +292,49 @@ mod tests {
         assert!(
             text.find("title").unwrap() < text.find("owner").unwrap(),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn owner_and_sources_change_only_when_the_form_carries_them() {
+        let original = "+++\ntitle = \"Old\"\nowner = \"lead@example.org\"\nsources = [\"https://www.gov.uk/x\"]\n+++\nBody.\n";
+        let sent = ChapterForm::from_fields(&fields(&[
+            ("title", "Old"),
+            ("owner", " new@example.org "),
+            (
+                "sources",
+                "https://www.gov.uk/a\r\n\r\n  https://www.legislation.gov.uk/ukpga/1989/41 \r\n",
+            ),
+            ("body", "Body."),
+        ]));
+        let chapter =
+            Chapter::parse("x.md", &sent.file_text(Some(original), false).unwrap()).unwrap();
+        assert_eq!(chapter.owner.as_deref(), Some("new@example.org"));
+        assert_eq!(
+            chapter.sources,
+            [
+                "https://www.gov.uk/a",
+                "https://www.legislation.gov.uk/ukpga/1989/41"
+            ]
+        );
+        let cleared = ChapterForm::from_fields(&fields(&[
+            ("title", "Old"),
+            ("owner", ""),
+            ("sources", " "),
+            ("body", "Body."),
+        ]));
+        let text = cleared.file_text(Some(original), false).unwrap();
+        assert!(
+            !text.contains("owner") && !text.contains("sources"),
+            "{text}"
+        );
+        assert_eq!(
+            field_of("front matter: `owner` must be an email address"),
+            "owner"
+        );
+        assert_eq!(
+            field_of("front matter: each of `sources` must be"),
+            "sources"
         );
     }
 
