@@ -94,6 +94,10 @@ fn describe() {
         "Digest and notice messages: sent, deferred (transient failure) or failed"
     );
     describe_counter!(
+        "chapterhouse_reads_confirmed_total",
+        "Changes subscribers confirmed they have read (each once) by the link in their email"
+    );
+    describe_counter!(
         "chapterhouse_smtp_errors_total",
         "Messages the mail transport did not take, transient or permanent"
     );

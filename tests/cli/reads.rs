@@ -156,6 +156,11 @@ fn a_reader_confirms_a_change_once_by_the_button_and_editors_see_it_counted() {
             && !opened.contains(">I have read this change</button>")
     );
     assert_eq!(confirmed(&chapter), "1");
+    let metrics = server.fetch("/metrics", &[]).body;
+    assert!(
+        metrics.contains("chapterhouse_reads_confirmed_total 1"),
+        "counted once: {metrics}"
+    );
 
     // A link changed in any part records nothing and says it does not work.
     let other = kids

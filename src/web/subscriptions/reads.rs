@@ -112,13 +112,16 @@ async fn answer(state: &AppState, link: Link, press: bool) -> Response {
     };
     let page = match reading {
         Reading::Unknown => return gone_link(),
-        Reading::Open(_) if press => AcknowledgePage {
-            site: Site::plain(),
-            heading: "Thank you: your reading is recorded",
-            change,
-            said: Some("Your partnership can now see that you have read this change.".into()),
-            action: None,
-        },
+        Reading::Open(_) if press => {
+            metrics::counter!("chapterhouse_reads_confirmed_total").increment(1);
+            AcknowledgePage {
+                site: Site::plain(),
+                heading: "Thank you: your reading is recorded",
+                change,
+                said: Some("Your partnership can now see that you have read this change.".into()),
+                action: None,
+            }
+        }
         Reading::Open(_) => AcknowledgePage {
             site: Site::plain(),
             heading: "Confirm that you have read this change",
