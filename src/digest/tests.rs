@@ -363,6 +363,15 @@ fn a_release_notices_message_id_is_made_of_safe_characters() {
             plan.recipients[0].subscriber.id
         )
     );
+    // An immediate notice carries the same read links as a digest.
+    assert_eq!(
+        read_links(&letter.text)
+            .iter()
+            .map(|[m, r, c, _]| format!("{m}/{r}/{c}"))
+            .filter(|l| l.starts_with("children/"))
+            .collect::<Vec<_>>(),
+        ["children/2024-04/section-47-enquiries", "children/2024-04/lado"]
+    );
 }
 
 /// The sample's manuals in a fresh data folder, on the test clock (May 2024).

@@ -103,19 +103,9 @@ impl Db {
         token: &str,
         change: &Change<'_>,
     ) -> Result<Option<Subscriber>, SubscriberError> {
-        let Some((id, given)) = token.trim().split_once('.') else {
-            return Ok(None);
-        };
-        let Ok(id) = id.parse::<i64>() else {
-            return Ok(None);
-        };
-        let Some(subscriber) = self.subscriber_where("id = $1", args![id])? else {
-            return Ok(None);
-        };
-        let key = self.subscriber_token_key()?;
-        Ok(key
-            .signs_read(&subscriber, change, given)
-            .then_some(subscriber))
+        self.subscriber_signing(token, |key, subscriber, given| {
+            key.signs_read(subscriber, change, given)
+        })
     }
 
     /// For each release of a manual that was sent to anyone: how many subscribers were

@@ -115,6 +115,16 @@ impl Db {
 
     /// The subscriber a manage/unsubscribe token belongs to, if the subscription lives.
     pub fn subscriber_for_token(&self, token: &str) -> Result<Option<Subscriber>, SubscriberError> {
+        self.subscriber_signing(token, |key, subscriber, given| key.signs(subscriber, given))
+    }
+
+    /// The living subscriber an `<id>.<signature>` token names, when `signs` accepts the
+    /// signature as theirs.
+    pub(super) fn subscriber_signing(
+        &self,
+        token: &str,
+        signs: impl Fn(&TokenKey, &Subscriber, &str) -> bool,
+    ) -> Result<Option<Subscriber>, SubscriberError> {
         let Some((id, given)) = token.trim().split_once('.') else {
             return Ok(None);
         };
@@ -125,7 +135,7 @@ impl Db {
             return Ok(None);
         };
         let key = self.subscriber_token_key()?;
-        Ok(key.signs(&subscriber, given).then_some(subscriber))
+        Ok(signs(&key, &subscriber, given).then_some(subscriber))
     }
 
     /// Ends a subscription at once. True when the token's subscription ended, now or
