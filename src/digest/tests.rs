@@ -370,7 +370,10 @@ fn a_release_notices_message_id_is_made_of_safe_characters() {
             .map(|[m, r, c, _]| format!("{m}/{r}/{c}"))
             .filter(|l| l.starts_with("children/"))
             .collect::<Vec<_>>(),
-        ["children/2024-04/section-47-enquiries", "children/2024-04/lado"]
+        [
+            "children/2024-04/section-47-enquiries",
+            "children/2024-04/lado"
+        ]
     );
 }
 

@@ -92,14 +92,15 @@ async fn answer(state: &AppState, link: Link, press: bool) -> Response {
                 let db = app.db()?;
                 // A link we never made (or of an ended subscription) is told apart from a
                 // change that is not in the release before anything else is looked up.
-                if db.reading(&link.token, &link.change())? == Reading::Unknown {
+                let reading = db.reading(&link.token, &link.change())?;
+                if reading == Reading::Unknown {
                     return Ok(None);
                 }
                 let change = app.change_to_read(&link.manual, &link.release, &link.chapter)?;
                 let reading = if press {
                     db.acknowledge(&link.token, &link.change())?
                 } else {
-                    db.reading(&link.token, &link.change())?
+                    reading
                 };
                 Ok(Some((link, change, reading)))
             },
