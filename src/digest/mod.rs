@@ -23,6 +23,8 @@ mod compose;
 mod deliver;
 mod period;
 mod plan;
+#[cfg(test)]
+mod read_tests;
 pub mod reminders;
 pub mod schedule;
 #[cfg(test)]

@@ -15,6 +15,8 @@ use crate::diff::{NewChapter, ReleaseDiff, UpdatedChapter};
 use crate::mail::{Memory, SentMail};
 use crate::notice::{Links, Notice, ReleaseRef};
 
+use super::read_tests::read_links;
+
 fn clock() -> Clock {
     Clock::starting_at(
         "2024-05-01T06:00:00Z".parse().unwrap(),
@@ -104,7 +106,7 @@ fn titles() -> BTreeMap<ManualId, String> {
 }
 
 /// A database with three confirmed subscribers: children only, every manual, "other".
-fn subscribers() -> (Scratch, Db, Vec<Subscriber>) {
+pub(super) fn subscribers() -> (Scratch, Db, Vec<Subscriber>) {
     subscribers_on(Engine::Sqlite)
 }
 
@@ -128,7 +130,7 @@ fn subscribers_on(engine: Engine) -> (Scratch, Db, Vec<Subscriber>) {
     (dir, db, subscribers)
 }
 
-fn april(db: &Db, subscribers: Vec<Subscriber>) -> Plan {
+pub(super) fn april(db: &Db, subscribers: Vec<Subscriber>) -> Plan {
     let heading = Heading {
         key: "2024-04".into(),
         subject: "Procedure changes in April 2024".into(),
@@ -138,7 +140,7 @@ fn april(db: &Db, subscribers: Vec<Subscriber>) -> Plan {
     compose(heading, &notices(), &titles(), links(), &key, subscribers)
 }
 
-async fn send(plan: &Plan, email: &str) -> SentMail {
+pub(super) async fn send(plan: &Plan, email: &str) -> SentMail {
     let recipient = plan
         .recipients
         .iter()
@@ -285,64 +287,6 @@ async fn delivering_a_plan_twice_sends_each_message_once(engine: Engine) {
     assert_eq!(db.read_counts("children", "2024-04").unwrap().sent, 2);
     assert_eq!(db.read_counts("adults", "2024-04").unwrap().sent, 1);
     assert_eq!(db.read_counts("children", "2024-03").unwrap().sent, 0);
-}
-
-/// The "I have read this change" links of a message's text part, as (manual, release,
-/// chapter, token).
-fn read_links(text: &str) -> Vec<[String; 4]> {
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("I have read this change: "))
-        .map(|url| {
-            let query = url.split_once('?').unwrap().1;
-            let pairs: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-            ["manual", "release", "chapter", "token"].map(|k| pairs[k].clone())
-        })
-        .collect()
-}
-
-#[tokio::test]
-async fn every_chapter_of_a_message_has_its_own_read_link_for_its_subscriber() {
-    let (_dir, db, subscribers) = subscribers();
-    let plan = april(&db, subscribers);
-    let kids = send(&plan, "kids@example.org").await.decoded();
-    let everything = send(&plan, "everything@example.org").await.decoded();
-    let (kids_text, kids_html) = kids.split_at(kids.find("<!doctype html>").unwrap());
-    let links = read_links(kids_text);
-    let chapters: Vec<[&str; 3]> = links
-        .iter()
-        .map(|[m, r, c, _]| [m.as_str(), r.as_str(), c.as_str()])
-        .collect();
-    assert_eq!(
-        chapters,
-        [
-            ["children", "2024-04", "section-47-enquiries"],
-            ["children", "2024-04", "lado"],
-        ],
-        "{kids_text}"
-    );
-    assert_eq!(kids_html.matches("I have read this change</a>").count(), 2);
-    let theirs = read_links(&everything);
-    assert_eq!(theirs.len(), 4, "both manuals' chapters: {everything}");
-    for [manual, release, chapter, token] in &links {
-        let change = crate::db::Change {
-            manual,
-            release,
-            chapter,
-        };
-        assert!(
-            kids_html.contains(&token.to_string()),
-            "the HTML part has the same link"
-        );
-        assert!(matches!(
-            db.reading(token, &change).unwrap(),
-            crate::db::Reading::Open(s) if s.email == "kids@example.org"
-        ));
-        // Another subscriber's link to the same chapter is theirs, not this one.
-        let other = theirs.iter().find(|l| l[2] == **chapter).unwrap();
-        assert_ne!(&other[3], token);
-    }
 }
 
 #[test]
