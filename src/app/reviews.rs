@@ -62,6 +62,10 @@ pub struct SourceReview {
     /// Who last marked it reviewed for this chapter with no change needed, and when.
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<String>,
+    /// When the provider was last asked, and why that answer was unusable if it was (a
+    /// changed source stays changed through such answers, and says so here).
+    pub checked_at: Option<String>,
+    pub error: Option<String>,
 }
 
 /// A source's state for a chapter: changed when the provider's last usable answer puts
@@ -278,6 +282,8 @@ impl Chapterhouse {
                             notes: check.map(|c| c.notes.clone()).unwrap_or_default(),
                             reviewed_by: marked.map(|(by, _)| by.clone()),
                             reviewed_at: marked.map(|(_, at)| at.clone()),
+                            checked_at: check.map(|c| c.checked_at.clone()),
+                            error: check.and_then(|c| c.error.clone()),
                         }
                     })
                     .collect(),

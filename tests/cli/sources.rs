@@ -181,7 +181,15 @@ fn guidance_changed_after_a_chapter_flags_it_until_revised_or_reviewed() {
     // A malformed answer never clears a flag.
     api.answer(WT, 200, &[], "{\"public_updated_at\": 7}");
     ws.run(&["sources", "check"]).ok();
-    assert_eq!(state(&states(&ws), "a", WT), "changed");
+    let kept = states(&ws);
+    assert_eq!(state(&kept, "a", WT), "changed");
+    // ... and the source says the last answer could not be used.
+    let error = kept[&("a".into(), WT.into())]["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("not the Content API's JSON"), "{error}");
+    assert_eq!(kept[&("a".into(), KCSIE.into())]["error"], "HTTP 503");
     api.answer(WT, 200, &[], &page("2026-02-15T10:00:00Z", &[]));
     ws.run(&["sources", "check"]).ok();
 
