@@ -148,7 +148,8 @@ pub(super) async fn sources(
                 out.push_str(&source.line());
                 out.push('\n');
             }
-            out.push_str(&format!("{} sources checked\n", checked.len()));
+            // Standard output is one line per source (SPEC §6); the count goes beside it.
+            eprintln!("{} sources checked", checked.len());
             write_stdout(&out)
         }
         SourcesCommand::Reviewed {

@@ -127,8 +127,10 @@ fn guidance_changed_after_a_chapter_flags_it_until_revised_or_reviewed() {
     api.answer("/broken", 500, &[], "oops");
     api.answer("/malformed", 200, &[], "<html>not json</html>");
     set_clock(&ws, "2026-03-02T09:00:00Z");
-    let checked = ws.run(&["sources", "check"]).ok().stdout;
-    assert!(checked.ends_with("5 sources checked\n"), "{checked}");
+    let run = ws.run(&["sources", "check"]).ok();
+    let checked = run.stdout;
+    assert_eq!(checked.lines().count(), 5, "one line per source: {checked}");
+    assert!(run.stderr.contains("5 sources checked"), "{}", run.stderr);
     assert!(
         checked.contains("unreachable (HTTP 500): https://www.gov.uk/broken"),
         "{checked}"
