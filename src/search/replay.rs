@@ -65,6 +65,13 @@ impl SearchIndex {
     /// indexed, or `None` when starting from nothing). Only ids and blobs are held between
     /// releases: chapters are read again when their document is written, a batch at a
     /// time, so a manual of any size is indexed in bounded memory.
+    ///
+    /// From nothing, the versions in force at the end are written first and the versions
+    /// of the past after them. A search passes over what is not in force on its day only
+    /// after scoring it, and raises its bar only with what it keeps: with the past first,
+    /// a search of today would score thousands of old versions before its bar rose (a
+    /// quarter slower at the tail than the index imports build, where today's versions
+    /// are spread through).
     pub(super) fn replay(
         &self,
         writer: &mut IndexWriter,
@@ -75,6 +82,8 @@ impl SearchIndex {
         before: Option<&str>,
     ) -> Result<(), SearchError> {
         let mut open: HashMap<String, Open> = HashMap::new();
+        let mut past: Vec<Version> = Vec::new();
+        let from_nothing = prev.is_none();
         let mut prev_revision = prev.map(|r| r.revision.clone());
         for (i, release) in releases.iter().enumerate() {
             let (earlier, later) =
@@ -88,7 +97,11 @@ impl SearchIndex {
                     closed.extend(self.close(writer, manual, &mut open, id, today)?);
                 }
             }
-            self.write(writer, store, manual, closed, before)?;
+            if from_nothing {
+                past.extend(closed);
+            } else {
+                self.write(writer, store, manual, closed, before)?;
+            }
             let opened = later
                 .into_iter()
                 .filter(|(id, file)| earlier.get(id).map(|f| &f.blob) != Some(&file.blob));
@@ -117,7 +130,8 @@ impl SearchIndex {
             from: o.from,
             to: OPEN_END,
         });
-        self.write(writer, store, manual, still_open.collect(), before)
+        self.write(writer, store, manual, still_open.collect(), before)?;
+        self.write(writer, store, manual, past, before)
     }
 
     /// Ends the version of `id` in force, on `day`: the closed version to write, if it was
